@@ -1,0 +1,57 @@
+#include "core/logging/logging.h"
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+
+#include <filesystem>
+#include <mutex>
+
+#include "core/util/error.h"
+
+namespace detseq {
+namespace {
+
+std::mutex g_mutex;
+std::shared_ptr<spdlog::logger> g_logger;
+std::string g_file;
+
+std::shared_ptr<spdlog::logger> make_console_logger() {
+  auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  auto log = std::make_shared<spdlog::logger>("detseq", sink);
+  log->set_pattern("%Y/%m/%d %H:%M:%S %^%l%$ %v");
+  log->set_level(spdlog::level::info);
+  log->flush_on(spdlog::level::info);
+  return log;
+}
+
+}  // namespace
+
+void setup_logging(const std::string& level, const std::string& log_file) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  if (!g_logger) g_logger = make_console_logger();
+  const auto parsed = spdlog::level::from_str(level);
+  if (parsed == spdlog::level::off && level != "off") {
+    throw Error("log level '" + level + "' is not one of trace, debug, info, warning, error, critical, off");
+  }
+  g_logger->set_level(parsed);
+  if (!log_file.empty() && log_file != g_file) {
+    const auto parent = std::filesystem::path(log_file).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+    auto file_sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_file, /*truncate=*/false);
+    file_sink->set_pattern("%Y/%m/%d %H:%M:%S %l %v");
+    g_logger->sinks().push_back(file_sink);
+    g_file = log_file;
+  }
+}
+
+std::shared_ptr<spdlog::logger> logger() {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  if (!g_logger) g_logger = make_console_logger();
+  return g_logger;
+}
+
+void set_log_rank(int rank) {
+  if (rank != 0) logger()->set_level(spdlog::level::warn);
+}
+
+}  // namespace detseq

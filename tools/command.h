@@ -1,0 +1,43 @@
+// Subcommands of the `detseq` binary register themselves, one file each under tools/commands/:
+//
+//   DETSEQ_COMMAND("print-config", "print the merged config", [](CLI::App& app) {
+//     auto opts = std::make_shared<Opts>();
+//     app.add_option("config", opts->config)->required();
+//     return [opts] { return run(*opts); };   // exit code
+//   });
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace detseq::cli {
+
+using CommandRun = std::function<int()>;
+using CommandSetup = std::function<CommandRun(CLI::App&)>;
+
+struct CommandEntry {
+  std::string name;
+  std::string help;
+  CommandSetup setup;
+};
+
+std::vector<CommandEntry>& commands();
+
+struct CommandRegistrar {
+  CommandRegistrar(const char* name, const char* help, CommandSetup setup) {
+    commands().push_back({name, help, std::move(setup)});
+  }
+};
+
+// Adds the shared `--cfg-options a.b=c ...` flag.
+void add_cfg_options(CLI::App& app, std::vector<std::string>& into);
+
+}  // namespace detseq::cli
+
+#define DETSEQ_COMMAND_CONCAT_INNER(a, b) a##b
+#define DETSEQ_COMMAND_CONCAT(a, b) DETSEQ_COMMAND_CONCAT_INNER(a, b)
+// Variadic so that a lambda with commas can be passed without extra parentheses.
+#define DETSEQ_COMMAND(name, help, ...) \
+  static ::detseq::cli::CommandRegistrar DETSEQ_COMMAND_CONCAT(detseq_command_, __LINE__)(name, help, __VA_ARGS__)

@@ -1,0 +1,60 @@
+// The `detseq` binary: subcommands from tools/commands/, one-line errors, non-zero exit codes.
+#include <c10/util/Exception.h>
+#include <torch/utils.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <thread>
+
+#include "core/logging/logging.h"
+#include "core/util/error.h"
+#include "tools/command.h"
+
+namespace detseq::cli {
+
+std::vector<CommandEntry>& commands() {
+  static std::vector<CommandEntry> all;
+  return all;
+}
+
+void add_cfg_options(CLI::App& app, std::vector<std::string>& into) {
+  app.add_option("--cfg-options", into, "override config keys: key.path=value (YAML), repeatable")
+      ->expected(1, -1)
+      ->allow_extra_args(true);
+}
+
+}  // namespace detseq::cli
+
+int main(int argc, char** argv) {
+  using namespace detseq;
+  // LibTorch defaults to one thread here; use every core unless the config says otherwise.
+  torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+
+  CLI::App app{"detseq: object detection (Pix2Seq, DETR) on LibTorch, configured like mmdetection"};
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warning, error");
+  auto& entries = cli::commands();
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::vector<std::pair<CLI::App*, cli::CommandRun>> runs;
+  for (auto& entry : entries) {
+    CLI::App* sub = app.add_subcommand(entry.name, entry.help);
+    runs.emplace_back(sub, entry.setup(*sub));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    setup_logging(log_level);
+    for (auto& [sub, run] : runs) {
+      if (sub->parsed()) return run();
+    }
+  } catch (const c10::Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+  }
+  return 1;
+}
