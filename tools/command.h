@@ -18,6 +18,7 @@ using CommandRun = std::function<int()>;
 using CommandSetup = std::function<CommandRun(CLI::App&)>;
 
 struct CommandEntry {
+  std::string group;  // "" for a top-level command; "benchmark" for `detseq benchmark <name>`
   std::string name;
   std::string help;
   CommandSetup setup;
@@ -26,8 +27,8 @@ struct CommandEntry {
 std::vector<CommandEntry>& commands();
 
 struct CommandRegistrar {
-  CommandRegistrar(const char* name, const char* help, CommandSetup setup) {
-    commands().push_back({name, help, std::move(setup)});
+  CommandRegistrar(const char* group, const char* name, const char* help, CommandSetup setup) {
+    commands().push_back({group, name, help, std::move(setup)});
   }
 };
 
@@ -39,5 +40,11 @@ void add_cfg_options(CLI::App& app, std::vector<std::string>& into);
 #define DETSEQ_COMMAND_CONCAT_INNER(a, b) a##b
 #define DETSEQ_COMMAND_CONCAT(a, b) DETSEQ_COMMAND_CONCAT_INNER(a, b)
 // Variadic so that a lambda with commas can be passed without extra parentheses.
-#define DETSEQ_COMMAND(name, help, ...) \
-  static ::detseq::cli::CommandRegistrar DETSEQ_COMMAND_CONCAT(detseq_command_, __LINE__)(name, help, __VA_ARGS__)
+#define DETSEQ_COMMAND(name, help, ...)                                                          \
+  static ::detseq::cli::CommandRegistrar DETSEQ_COMMAND_CONCAT(detseq_command_, __LINE__)("", name, help, \
+                                                                                          __VA_ARGS__)
+// A command inside a group: DETSEQ_SUBCOMMAND("benchmark", "data", "help", setup) is
+// `detseq benchmark data ...`. Each group's members may live in different files.
+#define DETSEQ_SUBCOMMAND(group, name, help, ...)                                                   \
+  static ::detseq::cli::CommandRegistrar DETSEQ_COMMAND_CONCAT(detseq_command_, __LINE__)(group, name, help, \
+                                                                                          __VA_ARGS__)

@@ -3,6 +3,8 @@
 #include <torch/utils.h>
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 #include <cstdio>
 #include <thread>
 
@@ -35,10 +37,21 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warning, error");
   auto& entries = cli::commands();
-  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return std::tie(a.group, a.name) < std::tie(b.group, b.name); });
+  std::map<std::string, CLI::App*> groups;
   std::vector<std::pair<CLI::App*, cli::CommandRun>> runs;
   for (auto& entry : entries) {
-    CLI::App* sub = app.add_subcommand(entry.name, entry.help);
+    CLI::App* parent = &app;
+    if (!entry.group.empty()) {
+      auto& group = groups[entry.group];
+      if (!group) {
+        group = app.add_subcommand(entry.group, entry.group + " subcommands");
+        group->require_subcommand(1);
+      }
+      parent = group;
+    }
+    CLI::App* sub = parent->add_subcommand(entry.name, entry.help);
     runs.emplace_back(sub, entry.setup(*sub));
   }
   try {
