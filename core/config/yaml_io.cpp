@@ -36,7 +36,12 @@ ConfigNode convert(const YAML::Node& node, const std::string& file, const std::s
                             "' in the same map");
         }
         const std::string child_path = path.empty() ? key : path + "." + key;
-        out.items().emplace_back(key, convert(kv.second, file, child_path));
+        ConfigNode child = convert(kv.second, file, child_path);
+        // A map or list value is "defined" on its key's line, not on its first element's.
+        if (child.is_map() || child.is_sequence() || child.is_null()) {
+          child.set_loc(SourceLoc(file, kv.first.Mark().line + 1));
+        }
+        out.items().emplace_back(key, std::move(child));
       }
       return out;
     }
