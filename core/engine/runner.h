@@ -1,0 +1,161 @@
+// Runner: builds a training / evaluation run from a merged config (mmengine key names) and runs
+// the loops, calling hooks at every stage.
+//
+//   Config cfg = load_config("configs/pix2seq/x.yaml", overrides);
+//   RunnerLaunch launch; launch.work_dir = "work_dirs/x"; launch.resume = "auto";
+//   auto runner = Runner::from_config(cfg, launch);
+//   runner->train();                       // or: runner->load_checkpoint(path); runner->test();
+//
+// Components are built lazily on first use, so `test()` never needs a train dataloader or an
+// optimizer. Multi-process runs: construct after dist::init_from_env() (from_config calls it
+// when the torchrun variables say WORLD_SIZE > 1 and no group is installed yet).
+#pragma once
+#include <torch/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config/config.h"
+#include "core/engine/hook.h"
+#include "core/engine/message_hub.h"
+#include "core/interfaces/data.h"
+#include "core/interfaces/metric.h"
+#include "core/interfaces/model.h"
+
+namespace detseq {
+
+class OptimWrapper;
+class ParamScheduler;
+class TrainLoop;
+
+// What the command line adds on top of the config (each overrides the config's key when set).
+struct RunnerLaunch {
+  std::string work_dir;   // config `work_dir`; default work_dirs/<config file stem>
+  std::string resume;     // "", "auto" (the work dir's last_checkpoint) or a checkpoint path
+  std::string load_from;  // weights only (model state dict), no training state
+  bool amp = false;       // bf16 autocast (CPU); an error where LibTorch cannot do it
+  bool write_config = true;  // write the merged config into the work dir (rank 0)
+};
+
+enum class RunnerMode { Idle, Train, Val, Test };
+
+class Runner {
+ public:
+  static std::unique_ptr<Runner> from_config(const Config& config, const RunnerLaunch& launch = {});
+  ~Runner();
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+
+  // Runs train_cfg's loop (with validation every val_interval when val_dataloader is set).
+  void train();
+  // One pass over val_dataloader / test_dataloader with val_evaluator / test_evaluator.
+  // Metrics are computed on rank 0 from every rank's gathered results and returned on all ranks
+  // (empty when no evaluator is configured).
+  MetricResults val();
+  MetricResults test();
+
+  // Checkpoints. `resume` restores optimizer, schedulers, counters, RNG and sampler position too;
+  // otherwise only the model weights (a plain state-dict .pth, e.g. from Python, also works).
+  void load_checkpoint(const std::string& path, bool resume = false);
+  // Writes <work_dir>/<filename> atomically (rank 0 only; other ranks return).
+  // Returns the full path written.
+  std::string save_checkpoint(const std::string& filename);
+
+  // ---- accessors for hooks and tools ---------------------------------------------------------
+  const Config& config() const { return config_; }
+  Detector& model();
+  std::shared_ptr<Detector> model_ptr();
+  torch::Device device() const { return device_; }
+  // Built on first access; throw detseq::Error when the config has no such section.
+  DataLoader& train_dataloader();
+  DataLoader& val_dataloader();
+  DataLoader& test_dataloader();
+  bool has_val() const;   // val_dataloader configured (and val_cfg not null)
+  bool has_test() const;  // test_dataloader configured
+  // Dataset meta (classes, palette) of the first dataloader built, or nullptr.
+  const DatasetMeta* dataset_meta();
+  OptimWrapper& optim_wrapper();
+  std::vector<std::shared_ptr<ParamScheduler>>& param_schedulers();
+
+  const std::string& work_dir() const { return work_dir_; }
+  // <work_dir>/<timestamp>: this run's log file, vis_data/scalars.json, config copy.
+  const std::string& log_dir() const { return log_dir_; }
+  const std::string& timestamp() const { return timestamp_; }
+
+  RunnerMode mode() const { return mode_; }
+  int64_t epoch() const { return epoch_; }  // current epoch (0-based); after train: epochs done
+  int64_t iter() const { return iter_; }    // training iterations done (global)
+  int64_t max_epochs() const { return max_epochs_; }
+  int64_t max_iters() const { return max_iters_; }
+  bool by_epoch() const { return by_epoch_; }
+  bool amp() const { return amp_; }
+  uint64_t seed() const { return seed_; }
+
+  MessageHub& message_hub() { return hub_; }
+  // Every detection of the last test() on this rank (in dataset order of this rank's shard).
+  const std::vector<Detections>& test_outputs() const { return test_outputs_; }
+
+  // Ends training after the current iteration (EarlyStoppingHook, CheckInvalidLossHook).
+  void request_stop(const std::string& reason);
+  bool stop_requested() const { return stop_requested_; }
+  const std::string& stop_reason() const { return stop_reason_; }
+
+  const std::vector<std::shared_ptr<Hook>>& hooks() const { return hooks_; }
+  // The first hook of that C++ type, or nullptr.
+  template <class H>
+  H* find_hook() const {
+    for (const auto& h : hooks_)
+      if (auto* p = dynamic_cast<H*>(h.get())) return p;
+    return nullptr;
+  }
+  // Adds a hook built in code (tools: e.g. a visualization hook from a command-line flag).
+  void register_hook(std::shared_ptr<Hook> hook, std::optional<int> priority = std::nullopt);
+  // The hook table (stage -> hooks in call order) printed at the start of train/val/test.
+  std::string hook_table() const;
+
+  // ---- used by the loops (public so that loops stay small, separate files) ------------------
+  template <class Fn>
+  void call_hooks(Fn&& fn) {
+    for (auto& h : hooks_) fn(*h);
+  }
+  void set_mode(RunnerMode mode) { mode_ = mode; }
+  void set_epoch(int64_t epoch) { epoch_ = epoch; }
+  void set_iter(int64_t iter) { iter_ = iter; }
+  // Batch index to start the current epoch at (set by resume; consumed by the train loop).
+  int64_t take_resume_batch();
+
+ private:
+  Runner(const Config& config, const RunnerLaunch& launch);
+  friend struct RunnerBuilder;
+  friend class RunnerCheckpoint;
+
+  Config config_;
+  RunnerLaunch launch_;
+  std::string work_dir_, log_dir_, timestamp_;
+  torch::Device device_{torch::kCPU};
+  std::shared_ptr<Detector> model_;
+  std::shared_ptr<DataLoader> train_loader_, val_loader_, test_loader_;
+  std::vector<std::shared_ptr<Metric>> val_metrics_, test_metrics_;
+  std::unique_ptr<OptimWrapper> optim_;
+  std::vector<std::shared_ptr<ParamScheduler>> schedulers_;
+  std::vector<std::shared_ptr<Hook>> hooks_;
+  MessageHub hub_;
+  std::vector<Detections> test_outputs_;
+  RunnerMode mode_ = RunnerMode::Idle;
+  int64_t epoch_ = 0, iter_ = 0, max_epochs_ = 0, max_iters_ = 0;
+  int64_t val_interval_ = 1, val_begin_ = 1;
+  int64_t resume_batch_ = 0;
+  bool by_epoch_ = true, amp_ = false;
+  uint64_t seed_ = 0;
+  bool stop_requested_ = false;
+  std::string stop_reason_;
+  bool resumed_or_loaded_ = false;
+
+  friend class TrainLoop;
+  friend class EvalLoop;
+};
+
+}  // namespace detseq
