@@ -1,0 +1,61 @@
+// `init_cfg: {type: Pretrained, ...}` and `load_from: PATH`, as in mmengine/mmdetection:
+//
+//   backbone:
+//     type: ResNet
+//     init_cfg:
+//       type: Pretrained
+//       checkpoint: weights/detr-r50.pth
+//       key: model                  # optional: sub-dict (default: state_dict / model / module / top)
+//       prefix: backbone.0.body.    # optional: only keys under it, stripped
+//       rename:                     # optional: regex rules applied in order after the prefix
+//         - {pattern: '^fc\.', replacement: 'head.fc.'}
+//       strict: false
+//
+// Call `apply_init_cfg(*this_module, options.init_cfg)` after building a component (the detector
+// does it for its children; init_cfg of a parent loads after its children, so it wins), and
+// `load_checkpoint_into(model, load_from, {})` in the runner for `load_from`.
+#pragma once
+#include <string>
+
+#include "core/config/config_node.h"
+#include "core/io/state_dict.h"
+#include "core/registry/options.h"
+
+namespace detseq::io {
+
+struct RenameRuleOptions {
+  std::string pattern;
+  std::string replacement;
+  template <class V>
+  void visit(V& v) {
+    v.required("pattern", pattern, "std::regex (ECMAScript) matched against each checkpoint key");
+    v("replacement", replacement, "replacement text; $1.. refer to groups");
+  }
+};
+
+struct PretrainedInitOptions {
+  std::string checkpoint;
+  std::string key;
+  std::string prefix;
+  ConfigNode rename;  // a list of {pattern, replacement}
+  bool strict = false;
+  template <class V>
+  void visit(V& v) {
+    v.required("checkpoint", checkpoint, "path of a .pth file written by torch.save or detseq");
+    v("key", key, "sub-dict holding the weights; empty = state_dict, model, module or the top level");
+    v("prefix", prefix, "load only keys starting with this prefix, with the prefix removed");
+    v("rename", rename, "list of {pattern, replacement} regex rules applied in order to the keys");
+    v("strict", strict, "fail on any missing, unexpected or shape-mismatched key");
+  }
+};
+
+// Reads a `type: Pretrained` init_cfg node (`path` is its config path, e.g.
+// "model.backbone.init_cfg"). Unknown keys -> ConfigError with did-you-mean; any other `type`
+// -> ConfigError. Relative checkpoint paths are taken as they are (relative to the cwd).
+LoadOptions read_pretrained_options(const ConfigNode& init_cfg, const std::string& path, std::string* checkpoint);
+
+// Loads the init_cfg's checkpoint into `module` and logs the report. An empty (null) init_cfg does
+// nothing and returns an empty report. A list of init_cfgs is applied in order.
+LoadReport apply_init_cfg(torch::nn::Module& module, const ComponentCfg& init_cfg);
+
+}  // namespace detseq::io
