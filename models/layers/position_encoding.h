@@ -1,0 +1,40 @@
+// Positional encodings of a feature map from its padding mask (DETR's models/position_encoding.py
+// semantics). Both return [B, 2 * num_feats, H, W].
+#pragma once
+#include <torch/nn/module.h>
+#include <torch/nn/modules/embedding.h>
+#include <torch/nn/pimpl.h>
+#include <torch/types.h>
+
+namespace detseq {
+
+// Sine/cosine of the cumulative count of valid (non-padding) pixels along y and along x.
+// With `normalize`, positions are divided by the valid extent of each image and scaled by `scale`
+// (2π), so a padded image gets the same encoding as the unpadded one. Channels: y first, then x;
+// within each, sin and cos interleaved by frequency (sin f0, cos f0, sin f1, ...).
+class PositionEmbeddingSineImpl : public torch::nn::Module {
+ public:
+  explicit PositionEmbeddingSineImpl(int64_t num_feats = 128, double temperature = 10000.0, bool normalize = true,
+                                     double scale = 2.0 * M_PI, double eps = 1e-6);
+  // mask: bool [B, H, W], true on padding.
+  torch::Tensor forward(const torch::Tensor& mask);
+
+ private:
+  int64_t num_feats_;
+  double temperature_, scale_, eps_;
+  bool normalize_;
+};
+TORCH_MODULE(PositionEmbeddingSine);
+
+// Learned absolute embeddings: `row_embed` and `col_embed` tables of `num_embed` rows each.
+// Channels: x (column) first, then y, as in DETR. The mask only supplies the shape.
+class PositionEmbeddingLearnedImpl : public torch::nn::Module {
+ public:
+  explicit PositionEmbeddingLearnedImpl(int64_t num_feats = 128, int64_t num_embed = 50);
+  torch::Tensor forward(const torch::Tensor& mask);
+
+  torch::nn::Embedding row_embed{nullptr}, col_embed{nullptr};
+};
+TORCH_MODULE(PositionEmbeddingLearned);
+
+}  // namespace detseq
