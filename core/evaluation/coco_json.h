@@ -1,0 +1,21 @@
+// COCO JSON files: annotation files (ground truth) and results files (detections), read with
+// simdjson (annotation files reach hundreds of MB) and written with nlohmann_json.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "core/structures/coco_types.h"
+
+namespace detseq::coco {
+
+// Reads images, annotations (bbox, area, iscrowd, optional ignore) and categories; segmentation
+// and other keys are skipped. An annotation without `area` gets its box area w*h.
+CocoGroundTruth load_ground_truth(const std::string& path);
+
+// Reads a results file: a JSON list of {image_id, category_id, bbox: [x, y, w, h], score}.
+std::vector<CocoResult> load_results(const std::string& path);
+
+// Writes a results file (atomically: temp file + rename); doubles keep full precision.
+void write_results(const std::string& path, const std::vector<CocoResult>& results);
+
+}  // namespace detseq::coco
