@@ -37,12 +37,15 @@ class Value {
   Value(torch::Tensor v);
   static Value none() { return Value(); }
   static Value bytes(std::string data);
-  static Value list(std::vector<Value> elements = {});
-  static Value tuple(std::vector<Value> elements = {});
+  static Value list();
+  static Value list(std::vector<Value> elements);
+  static Value tuple();
+  static Value tuple(std::vector<Value> elements);
   static Value dict();
   // An object of a Python type we do not model, e.g. "argparse.Namespace". `state` is what
   // pickle's BUILD gave it (for Namespace: a dict of its attributes), None when none.
-  static Value opaque(std::string type_name, Value state = Value());
+  static Value opaque(std::string type_name);
+  static Value opaque(std::string type_name, Value state);
 
   Kind kind() const { return kind_; }
   bool is_none() const { return kind_ == Kind::None; }
@@ -88,8 +91,9 @@ class Value {
   // Str keys of a dict (int keys printed as numbers).
   std::vector<std::string> keys() const;
 
-  // The state of an opaque object (None when it had none).
+  // The state of an opaque object (None when it had none); set_opaque_state is pickle's BUILD.
   const Value& opaque_state() const;
+  void set_opaque_state(Value state);
 
   Value clone() const;
   // Short human description for messages and `detseq` inspection, e.g.

@@ -1,0 +1,73 @@
+#include "core/io/pretrained.h"
+
+#include <regex>
+
+#include "core/logging/logging.h"
+#include "core/util/error.h"
+
+namespace detseq::io {
+
+LoadOptions read_pretrained_options(const ConfigNode& init_cfg, const std::string& path, std::string* checkpoint) {
+  if (!init_cfg.is_map()) {
+    throw ConfigError(describe_location(path, init_cfg) + ": expected a map {type: Pretrained, checkpoint: PATH, ...}");
+  }
+  const ConfigNode* type = init_cfg.find("type");
+  const std::string type_name = type ? type->as<std::string>(path + ".type") : "";
+  if (type_name != "Pretrained") {
+    throw ConfigError(describe_location(path, init_cfg) + ": init_cfg type '" + type_name +
+                      "' is not supported; only 'Pretrained' (load weights from a checkpoint) is" +
+                      did_you_mean(type_name, {"Pretrained"}));
+  }
+  const auto opts = read_options<PretrainedInitOptions>(init_cfg, path, "Pretrained");
+  LoadOptions out;
+  out.key = opts.key;
+  out.prefix = opts.prefix;
+  out.strict = opts.strict;
+  if (!opts.rename.is_null()) {
+    const std::string rename_path = path + ".rename";
+    if (!opts.rename.is_sequence()) {
+      throw ConfigError(describe_location(rename_path, opts.rename) + ": expected a list of {pattern, replacement}");
+    }
+    for (size_t i = 0; i < opts.rename.size(); ++i) {
+      const std::string rule_path = rename_path + "." + std::to_string(i);
+      const auto rule = read_options<RenameRuleOptions>(opts.rename[i], rule_path);
+      try {
+        std::regex check(rule.pattern);
+      } catch (const std::regex_error& e) {
+        throw ConfigError(describe_location(rule_path, opts.rename[i]) + ": invalid regex '" + rule.pattern + "': " + e.what());
+      }
+      out.rename.push_back({rule.pattern, rule.replacement});
+    }
+  }
+  const std::string& ckpt = opts.checkpoint;
+  if (ckpt.find("://") != std::string::npos) {
+    throw ConfigError(describe_location(path + ".checkpoint", init_cfg.at("checkpoint")) + ": '" + ckpt +
+                      "' is a URL; detseq does not download weights: download the file and give its path");
+  }
+  if (checkpoint) *checkpoint = ckpt;
+  return out;
+}
+
+LoadReport apply_init_cfg(torch::nn::Module& module, const ComponentCfg& init_cfg) {
+  const ConfigNode& node = init_cfg.node;
+  if (node.is_null()) return {};
+  if (node.is_sequence()) {
+    LoadReport last;
+    for (size_t i = 0; i < node.size(); ++i) last = apply_init_cfg(module, {node[i], init_cfg.path + "." + std::to_string(i)});
+    return last;
+  }
+  std::string checkpoint;
+  const LoadOptions options = read_pretrained_options(node, init_cfg.path, &checkpoint);
+  LoadReport report;
+  try {
+    report = load_checkpoint_into(module, checkpoint, options);
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const Error& e) {
+    throw Error(describe_location(init_cfg.path, node) + ": " + e.what());
+  }
+  if (report.clean()) DETSEQ_INFO("{}: {}", init_cfg.path, report.summary());
+  return report;
+}
+
+}  // namespace detseq::io
