@@ -1,0 +1,264 @@
+// DataLoader: in-process loading on a TBB arena of num_workers threads (no fork). Each batch is
+// one task (its samples in parallel inside it); up to `prefetch` batches are in flight ahead of
+// the consumer, and batches are handed out strictly in order. Every sample's randomness comes
+// from sample_rng(seed, epoch, index, repeat), so batches are identical for any num_workers.
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+
+#include "core/dist/dist.h"
+#include "core/interfaces/data.h"
+#include "core/logging/logging.h"
+#include "core/util/error.h"
+#include "datasets/base/det_dataset.h"
+#include "datasets/loader/collate.h"
+#include "datasets/samplers/batch_plan.h"
+
+namespace detseq {
+
+struct DataLoaderOptions {
+  ComponentCfg dataset;
+  int64_t batch_size = 1;
+  int64_t num_workers = 0;
+  std::optional<bool> shuffle;
+  ConfigNode sampler;
+  ConfigNode batch_sampler;
+  int64_t seed = 0;
+  int64_t num_repeats = 1;
+  bool aspect_ratio_grouping = false;
+  bool drop_last = false;
+  int64_t prefetch = 2;
+  double pad_value = 0.0;
+  int64_t pad_size_divisor = 1;
+  bool persistent_workers = true;
+  template <class V>
+  void visit(V& v) {
+    v.required("dataset", dataset, "the dataset config {type: CocoDataset, ...}");
+    v("batch_size", batch_size, "distinct images per batch (per rank); a batch holds batch_size * num_repeats samples");
+    v("num_workers", num_workers, "loader threads (0: load in the calling thread)");
+    v("shuffle", shuffle, "shorthand for sampler.shuffle");
+    v("sampler", sampler, "{type: DefaultSampler | InfiniteSampler, shuffle: true}");
+    v("batch_sampler", batch_sampler, "{type: AspectRatioBatchSampler} groups by orientation (mmdet spelling)");
+    v("seed", seed, "shuffling and augmentation seed (with epoch, index and repeat)");
+    v("num_repeats", num_repeats, "independent augmentations of each image in a batch (Pix2Seq: 2)");
+    v("aspect_ratio_grouping", aspect_ratio_grouping, "batch wide and tall images separately");
+    v("drop_last", drop_last, "drop the last incomplete batch");
+    v("prefetch", prefetch, "batches prepared ahead of the consumer");
+    v("pad_value", pad_value, "value of collate padding (mask marks it)");
+    v("pad_size_divisor", pad_size_divisor, "pad batch height/width to a multiple of this");
+    v("persistent_workers", persistent_workers, "accepted for mmengine configs: loader threads always persist");
+  }
+};
+
+namespace {
+
+struct SamplerCfg {
+  std::string type = "DefaultSampler";
+  std::optional<bool> shuffle;
+  bool round_up = true;
+  template <class V>
+  void visit(V& v) {
+    v("type", type, "DefaultSampler | InfiniteSampler");
+    v("shuffle", shuffle, "shuffle each epoch");
+    v("round_up", round_up, "distributed: pad to an even split by repeating (the only mode)");
+  }
+};
+
+struct BatchSamplerCfg {
+  std::string type;
+  template <class V>
+  void visit(V& v) {
+    v("type", type, "AspectRatioBatchSampler");
+  }
+};
+
+}  // namespace
+
+class ThreadedDataLoader : public DataLoader {
+ public:
+  explicit ThreadedDataLoader(const DataLoaderOptions& o) : o_(o) {
+    if (o.batch_size < 1) throw ConfigError("DataLoader: batch_size must be >= 1");
+    if (o.num_workers < 0) throw ConfigError("DataLoader: num_workers must be >= 0");
+    if (o.num_repeats < 1) throw ConfigError("DataLoader: num_repeats must be >= 1");
+    if (o.prefetch < 1) throw ConfigError("DataLoader: prefetch must be >= 1");
+    SamplerCfg sampler = read_options<SamplerCfg>(o.sampler, "sampler");
+    if (sampler.type != "DefaultSampler" && sampler.type != "InfiniteSampler")
+      throw ConfigError("DataLoader: sampler.type must be DefaultSampler or InfiniteSampler, got '" + sampler.type + "'");
+    if (!sampler.round_up) throw ConfigError("DataLoader: sampler.round_up: false is not supported (ranks need equal batch counts)");
+    infinite_ = sampler.type == "InfiniteSampler";
+    spec_.shuffle = sampler.shuffle.value_or(o.shuffle.value_or(true));
+    if (!o.batch_sampler.is_null()) {
+      BatchSamplerCfg bs = read_options<BatchSamplerCfg>(o.batch_sampler, "batch_sampler");
+      if (bs.type != "AspectRatioBatchSampler")
+        throw ConfigError("DataLoader: batch_sampler.type must be AspectRatioBatchSampler, got '" + bs.type + "'");
+      spec_.aspect_ratio_grouping = true;
+    }
+    spec_.aspect_ratio_grouping = spec_.aspect_ratio_grouping || o.aspect_ratio_grouping;
+    spec_.seed = static_cast<uint64_t>(o.seed);
+    spec_.batch_size = o.batch_size;
+    spec_.drop_last = o.drop_last;
+    spec_.rank = dist::rank();
+    spec_.world_size = dist::world_size();
+    dataset_ = build<Dataset>(o.dataset);
+    if (o.num_workers > 0) {
+      // TBB sizes its worker pool to the cores minus one by default; ask for enough threads.
+      control_ = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                                       static_cast<size_t>(o.num_workers + 1));
+      arena_ = std::make_unique<tbb::task_arena>(static_cast<int>(o.num_workers), 0);
+    }
+    start_epoch(0, 0);
+  }
+
+  ~ThreadedDataLoader() override { drain(); }
+
+  void start_epoch(int64_t epoch, int64_t start_at_batch) override {
+    drain();
+    if (start_at_batch < 0) throw Error("DataLoader: start_at_batch must be >= 0");
+    if (infinite_ && batches_per_epoch() > 0) {  // an iteration count may span epochs
+      epoch += start_at_batch / batches_per_epoch();
+      start_at_batch %= batches_per_epoch();
+    }
+    plan(epoch);
+    if (start_at_batch > static_cast<int64_t>(batches_.size()))
+      throw Error("DataLoader: cannot start epoch " + std::to_string(epoch) + " at batch " + std::to_string(start_at_batch) +
+                  ", it has " + std::to_string(batches_.size()));
+    cursor_ = submitted_ = start_at_batch;
+  }
+
+  std::optional<Batch> next() override {
+    while (true) {
+      if (cursor_ >= static_cast<int64_t>(batches_.size())) {
+        report_bad_samples();
+        if (!infinite_ || batches_.empty()) return std::nullopt;
+        drain();
+        plan(epoch_ + 1);
+        cursor_ = submitted_ = 0;
+      }
+      std::optional<Batch> batch = arena_ ? take_async() : make_batch(epoch_, batches_[cursor_]);
+      ++cursor_;
+      if (batch) return batch;  // else every sample of the batch was skipped (test mode): go on
+    }
+  }
+
+  int64_t batches_per_epoch() const override { return static_cast<int64_t>(batches_size_); }
+  Dataset& dataset() override { return *dataset_; }
+
+ private:
+  struct Slot {
+    bool done = false;
+    std::optional<Batch> batch;
+    std::exception_ptr error;
+  };
+
+  void plan(int64_t epoch) {
+    epoch_ = epoch;
+    const int64_t n = static_cast<int64_t>(dataset_->size());
+    batches_ = plan_batches(spec_, n, epoch, [this](int64_t i) { return dataset_->aspect_ratio(i) >= 1.0; });
+    batches_size_ = batches_.size();
+  }
+
+  std::optional<Batch> make_batch(int64_t epoch, const std::vector<int64_t>& indices) {
+    const int64_t R = o_.num_repeats;
+    const int64_t total = static_cast<int64_t>(indices.size()) * R;
+    std::vector<std::optional<Sample>> loaded(total);
+    auto load = [&](int64_t k) {
+      const int64_t idx = indices[k / R], rep = k % R;
+      Rng rng = sample_rng(spec_.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(idx), static_cast<uint64_t>(rep));
+      loaded[k] = dataset_->get(static_cast<size_t>(idx), rng);
+    };
+    if (arena_ && total > 1) {
+      tbb::parallel_for(int64_t(0), total, load);  // runs inside the arena of the calling task
+    } else {
+      for (int64_t k = 0; k < total; ++k) load(k);
+    }
+    std::vector<Sample> samples;
+    samples.reserve(total);
+    for (auto& s : loaded)
+      if (s) samples.push_back(std::move(*s));
+    if (samples.empty()) return std::nullopt;
+    return collate(samples, o_.pad_value, o_.pad_size_divisor);
+  }
+
+  void submit_ahead() {
+    const int64_t limit = std::min<int64_t>(cursor_ + o_.prefetch, static_cast<int64_t>(batches_.size()));
+    for (; submitted_ < limit; ++submitted_) {
+      const int64_t k = submitted_, epoch = epoch_;
+      std::vector<int64_t> indices = batches_[k];
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        slots_[k] = Slot{};
+        ++in_flight_;
+      }
+      arena_->enqueue([this, k, epoch, indices = std::move(indices)] {
+        Slot result;
+        try {
+          result.batch = make_batch(epoch, indices);
+        } catch (...) {
+          result.error = std::current_exception();
+        }
+        result.done = true;
+        std::lock_guard<std::mutex> lock(mutex_);
+        slots_[k] = std::move(result);
+        --in_flight_;
+        cv_.notify_all();
+      });
+    }
+  }
+
+  std::optional<Batch> take_async() {
+    submit_ahead();
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait(lock, [&] { return slots_[cursor_].done; });
+    Slot slot = std::move(slots_[cursor_]);
+    slots_.erase(cursor_);
+    lock.unlock();
+    submit_ahead();
+    if (slot.error) {
+      drain();
+      std::rethrow_exception(slot.error);
+    }
+    return std::move(slot.batch);
+  }
+
+  // Waits for every in-flight batch (they reference this loader) and forgets their results.
+  void drain() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait(lock, [&] { return in_flight_ == 0; });
+    slots_.clear();
+    submitted_ = cursor_;
+  }
+
+  void report_bad_samples() {
+    if (auto* det = dynamic_cast<DetDataset*>(dataset_.get())) {
+      const int64_t bad = det->bad_sample_count();
+      if (bad > reported_bad_) {
+        DETSEQ_WARN("data loader: {} bad sample(s) skipped so far (epoch {})", bad, epoch_);
+        reported_bad_ = bad;
+      }
+    }
+  }
+
+  DataLoaderOptions o_;
+  SamplerSpec spec_;
+  bool infinite_ = false;
+  std::shared_ptr<Dataset> dataset_;
+  std::unique_ptr<tbb::global_control> control_;
+  std::unique_ptr<tbb::task_arena> arena_;
+  std::vector<std::vector<int64_t>> batches_;
+  size_t batches_size_ = 0;
+  int64_t epoch_ = 0, cursor_ = 0, submitted_ = 0;
+  int64_t reported_bad_ = 0;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::map<int64_t, Slot> slots_;
+  int64_t in_flight_ = 0;
+};
+
+DETSEQ_REGISTER_AS(DataLoader, ThreadedDataLoader, DataLoaderOptions, "DataLoader",
+                   "batches from a dataset on TBB threads: sampler, prefetch, repeats, collate");
+
+}  // namespace detseq
