@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/config/config_node.h"
+#include "core/io/value.h"
 #include "core/interfaces/model.h"
 #include "core/registry/registry.h"
 #include "core/structures/detections.h"
@@ -52,15 +53,9 @@ std::string priority_name(int priority);  // "LOW" or the number
 // Evaluation results by metric name, e.g. {"coco/bbox_mAP": 0.42}.
 using MetricResults = std::map<std::string, double>;
 
-// What goes into / comes out of a training checkpoint beyond what the runner itself stores.
-// Hooks add their own state in before_save_checkpoint (e.g. EMAHook: tensors["ema_state_dict"])
-// and read it back in after_load_checkpoint. Everything is written to the .pth file.
-struct CheckpointPayload {
-  // Named groups of tensors, e.g. "state_dict" -> {"backbone.conv1.weight": ...}.
-  std::map<std::string, std::map<std::string, torch::Tensor>> tensors;
-  // Free-form text values stored under meta (epoch, iter, config, ...); hooks may add keys.
-  std::map<std::string, std::string> meta;
-};
+// Checkpoints are io::Value dicts (core/io/value.h), written with io::write_checkpoint and
+// readable by Python torch.load; mmengine layout: meta, state_dict, optimizer, param_schedulers,
+// message_hub, plus what hooks add in before_save_checkpoint (e.g. EMAHook: "ema_state_dict").
 
 class Hook {
  public:
@@ -104,8 +99,10 @@ class Hook {
   virtual void after_test_iter(Runner&, int64_t /*batch_idx*/, const Batch&,
                                const std::vector<Detections>& /*detections*/) {}
 
-  virtual void before_save_checkpoint(Runner&, CheckpointPayload&) {}
-  virtual void after_load_checkpoint(Runner&, const CheckpointPayload&) {}
+  // `checkpoint` is the dict about to be written; add entries with checkpoint.set(key, value).
+  virtual void before_save_checkpoint(Runner&, io::Value& /*checkpoint*/) {}
+  // Called on resume (not for weights-only loads) with the dict that was read.
+  virtual void after_load_checkpoint(Runner&, const io::Value& /*checkpoint*/) {}
 
  private:
   int priority_ = -1;  // -1: default_priority()

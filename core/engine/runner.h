@@ -28,8 +28,8 @@
 namespace detseq {
 
 class OptimWrapper;
+class GradSync;
 class ParamScheduler;
-class TrainLoop;
 
 // What the command line adds on top of the config (each overrides the config's key when set).
 struct RunnerLaunch {
@@ -86,8 +86,11 @@ class Runner {
   const std::string& timestamp() const { return timestamp_; }
 
   RunnerMode mode() const { return mode_; }
-  int64_t epoch() const { return epoch_; }  // current epoch (0-based); after train: epochs done
-  int64_t iter() const { return iter_; }    // training iterations done (global)
+  // Counters are updated BEFORE the after_* hooks run (unlike mmengine, where hooks add 1):
+  // in after_train_iter, iter() counts the iteration just finished; in after_train_epoch,
+  // epoch() counts the epoch just finished. Elsewhere epoch() is the 0-based current epoch.
+  int64_t epoch() const { return epoch_; }
+  int64_t iter() const { return iter_; }  // training iterations done (global)
   int64_t max_epochs() const { return max_epochs_; }
   int64_t max_iters() const { return max_iters_; }
   bool by_epoch() const { return by_epoch_; }
@@ -124,13 +127,20 @@ class Runner {
   void set_mode(RunnerMode mode) { mode_ = mode; }
   void set_epoch(int64_t epoch) { epoch_ = epoch; }
   void set_iter(int64_t iter) { iter_ = iter; }
+  void set_train_batch(int64_t batch) { train_batch_ = batch; }
   // Batch index to start the current epoch at (set by resume; consumed by the train loop).
   int64_t take_resume_batch();
+  // DistSamplerSeedHook turns this on: each epoch's data order then depends on the epoch
+  // (start_epoch(epoch)); without it every epoch repeats epoch 0's order, as mmengine's sampler
+  // without set_epoch.
+  void set_sampler_seed_per_epoch(bool on) { sampler_seed_per_epoch_ = on; }
+  bool sampler_seed_per_epoch() const { return sampler_seed_per_epoch_; }
+  // Batches of the current epoch already trained (saved in checkpoints as the sampler position).
+  int64_t train_batch() const { return train_batch_; }
 
  private:
   Runner(const Config& config, const RunnerLaunch& launch);
-  friend struct RunnerBuilder;
-  friend class RunnerCheckpoint;
+  friend struct RunnerInternal;  // runner_internal.h: builders, loops, checkpoint I/O
 
   Config config_;
   RunnerLaunch launch_;
@@ -152,10 +162,13 @@ class Runner {
   uint64_t seed_ = 0;
   bool stop_requested_ = false;
   std::string stop_reason_;
-  bool resumed_or_loaded_ = false;
-
-  friend class TrainLoop;
-  friend class EvalLoop;
+  bool loaded_ = false;            // load_from / resume applied (once, at the first loop)
+  bool schedulers_built_ = false;
+  int64_t train_batch_ = 0;        // batches of the current epoch done (for mid-epoch checkpoints)
+  bool sampler_seed_per_epoch_ = false;
+  int64_t bucket_bytes_ = 25 << 20;  // env_cfg.dist_cfg.bucket_cap_mb
+  bool metrics_built_ = false;
+  std::unique_ptr<GradSync> grad_sync_;
 };
 
 }  // namespace detseq

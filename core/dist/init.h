@@ -1,0 +1,34 @@
+// Multi-process setup from the environment, torchrun-compatible:
+//   RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT   (torchrun, tools/dist_train.sh)
+//   SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID (+ MASTER_ADDR/PORT, or the first SLURM node)
+// Rendezvous through a c10d TCPStore served by rank 0; ProcessGroupGloo on CPU, ProcessGroupNCCL
+// when LibTorch was built with CUDA support and the backend asks for it.
+#pragma once
+#include <optional>
+#include <string>
+
+namespace detseq::dist {
+
+struct DistEnv {
+  int rank = 0;
+  int world_size = 1;
+  int local_rank = 0;
+  std::string master_addr = "127.0.0.1";
+  int master_port = 29500;
+  std::string source;  // "torchrun" or "slurm", for the log line
+};
+
+// Reads the variables above; nullopt when none is set (a plain single-process run).
+// Inconsistent values (RANK >= WORLD_SIZE, a non-numeric port, ...) are detseq::Error.
+std::optional<DistEnv> dist_env_from_environment();
+
+// Installs the process group behind core/dist/dist.h. `backend`: "gloo", "nccl" or "auto"
+// (nccl when CUDA is usable, else gloo). Idempotent: a second call is a no-op.
+// WORLD_SIZE == 1 installs nothing. Returns true when a group of size > 1 is installed.
+bool init_from_env(const std::string& backend = "auto", int timeout_seconds = 300);
+bool init_process_group(const DistEnv& env, const std::string& backend = "auto", int timeout_seconds = 300);
+
+// Drops the group (the TCPStore closes with it).
+void destroy_process_group();
+
+}  // namespace detseq::dist

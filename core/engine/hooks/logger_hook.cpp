@@ -1,0 +1,187 @@
+// LoggerHook: every `interval` training iterations, one text line (console + log file) and one
+// JSON line of scalars appended to <work_dir>/<timestamp>/vis_data/scalars.json (every loss term,
+// lr, grad_norm, time, data_time, eta, memory; averaged over the interval), plus one line per
+// validation / test with the metrics. Rank 0 only. The JSON file is appended to, never truncated.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <sstream>
+
+#include "core/dist/dist.h"
+#include "core/engine/hook.h"
+#include "core/engine/runner.h"
+#include "core/logging/logging.h"
+#include "core/util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace detseq {
+namespace {
+
+struct LoggerHookOptions {
+  int64_t interval = 10;
+  bool ignore_last = true;
+  bool log_metric_by_epoch = true;
+  template <class V>
+  void visit(V& v) {
+    v("interval", interval, "log every N training iterations");
+    v("ignore_last", ignore_last, "skip the last iterations of an epoch that do not fill an interval");
+    v("log_metric_by_epoch", log_metric_by_epoch, "validation metrics are logged against the epoch (else the iteration)");
+  }
+};
+
+std::string json_number(double v) {
+  if (!std::isfinite(v)) return v > 0 ? "\"Infinity\"" : (v < 0 ? "\"-Infinity\"" : "\"NaN\"");
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%.8g", v);
+  return buf;
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string format_eta(double seconds) {
+  const auto s = static_cast<int64_t>(seconds);
+  std::ostringstream os;
+  if (s >= 86400) os << s / 86400 << " day, ";
+  os << (s % 86400) / 3600 << ":" << std::setw(2) << std::setfill('0') << (s % 3600) / 60 << ":" << std::setw(2)
+     << std::setfill('0') << s % 60;
+  return os.str();
+}
+
+// Resident memory in MB (CPU; mmengine reports CUDA max_memory_allocated on GPUs).
+double memory_mb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return 0.0;
+}
+
+class LoggerHook : public Hook {
+ public:
+  explicit LoggerHook(const LoggerHookOptions& o) : o_(o) {
+    if (o_.interval <= 0) throw ConfigError("LoggerHook.interval: must be > 0");
+  }
+  int default_priority() const override { return static_cast<int>(Priority::BELOW_NORMAL); }
+
+  void before_run(Runner& r) override {
+    json_path_ = (fs::path(r.log_dir()) / "vis_data" / "scalars.json").string();
+  }
+
+  void after_train_iter(Runner& r, int64_t batch_idx, const Batch&, const LossDict&) override {
+    const int64_t per_epoch = r.train_dataloader().batches_per_epoch();
+    const bool every = r.iter() % o_.interval == 0;
+    const bool end_of_epoch = r.by_epoch() && batch_idx + 1 == per_epoch;
+    if (!every && !(end_of_epoch && !o_.ignore_last)) return;
+    if (!dist::is_main_process()) {
+      mark_logged(r);
+      return;
+    }
+    std::map<std::string, double> values = interval_means(r);
+    const double time = values.count("time") ? values["time"] : 0.0;
+    const double eta = time * static_cast<double>(r.max_iters() - r.iter());
+    values["eta"] = eta;
+    values["memory"] = memory_mb();
+
+    std::ostringstream text;
+    if (r.by_epoch()) {
+      text << "Epoch(train) [" << r.epoch() + 1 << "][" << std::setw(std::to_string(per_epoch).size()) << batch_idx + 1
+           << "/" << per_epoch << "]";
+    } else {
+      text << "Iter(train) [" << r.iter() << "/" << r.max_iters() << "]";
+    }
+    text << "  eta: " << format_eta(eta);
+    for (const auto& [k, v] : values) {
+      if (k == "eta") continue;
+      text << "  " << k << ": " << (k == "lr" ? scientific(v) : fixed(v, k == "memory" ? 0 : 4));
+    }
+    DETSEQ_INFO("{}", text.str());
+    values["epoch"] = static_cast<double>(r.epoch() + 1);
+    values["iter"] = static_cast<double>(r.iter());
+    append_json(values, r.iter());
+  }
+
+  void after_val_epoch(Runner& r, const MetricResults& metrics) override { log_metrics(r, "val", metrics); }
+  void after_test_epoch(Runner& r, const MetricResults& metrics) override { log_metrics(r, "test", metrics); }
+
+ private:
+  static std::string fixed(double v, int digits) {
+    std::ostringstream os;
+    os << std::fixed << std::setprecision(digits) << v;
+    return os.str();
+  }
+  static std::string scientific(double v) {
+    std::ostringstream os;
+    os << std::scientific << std::setprecision(4) << v;
+    return os.str();
+  }
+
+  // Mean of each train/ scalar over the updates since the previous log line.
+  std::map<std::string, double> interval_means(Runner& r) {
+    std::map<std::string, double> out;
+    for (const auto& [key, hist] : r.message_hub().scalars()) {
+      if (key.rfind("train/", 0) != 0) continue;
+      const int64_t fresh = hist.total_updates() - seen_[key];
+      if (fresh <= 0) continue;
+      out[key.substr(6)] = hist.mean(fresh);
+      seen_[key] = hist.total_updates();
+    }
+    return out;
+  }
+  void mark_logged(Runner& r) {
+    for (const auto& [key, hist] : r.message_hub().scalars()) seen_[key] = hist.total_updates();
+  }
+
+  void log_metrics(Runner& r, const std::string& mode, const MetricResults& metrics) {
+    if (!dist::is_main_process() || metrics.empty()) return;
+    std::ostringstream text;
+    if (mode == "val" && r.by_epoch() && o_.log_metric_by_epoch) text << "Epoch(val) [" << r.epoch() << "]";
+    else if (mode == "val") text << "Iter(val) [" << r.iter() << "]";
+    else text << "Epoch(test)";
+    std::map<std::string, double> values;
+    for (const auto& [k, v] : metrics) {
+      text << "  " << k << ": " << fixed(v, 4);
+      values[k] = v;
+    }
+    DETSEQ_INFO("{}", text.str());
+    if (mode == "val") {
+      values["epoch"] = static_cast<double>(r.epoch());
+      values["iter"] = static_cast<double>(r.iter());
+    }
+    append_json(values, mode == "val" ? (o_.log_metric_by_epoch && r.by_epoch() ? r.epoch() : r.iter()) : 0);
+  }
+
+  void append_json(const std::map<std::string, double>& values, int64_t step) {
+    if (json_path_.empty()) return;
+    fs::create_directories(fs::path(json_path_).parent_path());
+    std::ofstream out(json_path_, std::ios::app);
+    if (!out) throw Error("LoggerHook: cannot append to " + json_path_);
+    out << "{";
+    bool first = true;
+    for (const auto& [k, v] : values) {
+      out << (first ? "" : ", ") << json_string(k) << ": "
+          << ((k == "epoch" || k == "iter") ? std::to_string(static_cast<int64_t>(v)) : json_number(v));
+      first = false;
+    }
+    out << (first ? "" : ", ") << "\"step\": " << step << "}\n";
+  }
+
+  LoggerHookOptions o_;
+  std::string json_path_;
+  std::map<std::string, int64_t> seen_;
+};
+
+}  // namespace
+DETSEQ_REGISTER_AS(Hook, LoggerHook, LoggerHookOptions, "LoggerHook",
+                   "text log + vis_data/scalars.json line every `interval` iterations");
+}  // namespace detseq

@@ -1,0 +1,176 @@
+// Training checkpoints: one torch.load-readable file per save (core/io writes it atomically)
+// holding everything an exact resume needs.
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "core/config/yaml_io.h"
+#include "core/dist/dist.h"
+#include "core/engine/optim_wrapper.h"
+#include "core/engine/param_scheduler.h"
+#include "core/engine/runner_internal.h"
+#include "core/io/checkpoint.h"
+#include "core/io/state_dict.h"
+#include "core/logging/logging.h"
+#include "core/util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace detseq {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";  // detseq's version, recorded in checkpoint meta
+
+io::Value scheduler_state(ParamScheduler& s) {
+  io::Value v = io::Value::dict();
+  v.set("type", s.type_name());
+  for (const auto& [k, x] : s.state()) v.set(k, x);
+  return v;
+}
+
+// The checkpoint `resume` names: a path, or auto/true -> <work_dir>/last_checkpoint, or load_from.
+std::optional<std::string> resume_path(Runner& r) {
+  const ConfigNode* node = r.config().root.find("resume");
+  if (!node || node->is_null()) return std::nullopt;
+  std::string value = node->as<std::string>("resume");
+  if (value == "false" || value == "False" || value.empty()) return std::nullopt;
+  if (value == "auto" || value == "true" || value == "True") {
+    const fs::path marker = fs::path(r.work_dir()) / "last_checkpoint";
+    if (fs::exists(marker)) {
+      std::ifstream in(marker);
+      std::string path;
+      std::getline(in, path);
+      if (!path.empty()) return path;
+    }
+    if (const ConfigNode* lf = r.config().root.find("load_from"); lf && !lf->is_null())
+      return lf->as<std::string>("load_from");
+    DETSEQ_INFO("resume: no last_checkpoint in {}; training from scratch", r.work_dir());
+    return std::nullopt;
+  }
+  return value;
+}
+
+}  // namespace
+
+std::string Runner::save_checkpoint(const std::string& filename) {
+  if (!dist::is_main_process()) return "";
+  const std::string path = (fs::path(work_dir_) / filename).string();
+  io::Value meta = io::Value::dict();
+  meta.set("epoch", epoch_).set("iter", iter_).set("seed", static_cast<int64_t>(seed_));
+  meta.set("cfg", dump_yaml(config_.root)).set("experiment_name", timestamp_);
+  meta.set("detseq_version", kVersion);
+  meta.set("time", static_cast<int64_t>(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+  if (const DatasetMeta* dm = dataset_meta()) {
+    io::Value classes = io::Value::list();
+    for (const auto& c : dm->classes) classes.push_back(c);
+    meta.set("dataset_meta", io::Value::dict().set("classes", classes));
+  }
+  // Sampler position: where the data loader continues (no replay on resume).
+  meta.set("sampler", io::Value::dict()
+                          .set("epoch", epoch_)
+                          .set("batch", train_batch_)
+                          .set("seed_per_epoch", sampler_seed_per_epoch_));
+
+  io::Value ckpt = io::Value::dict();
+  ckpt.set("meta", meta);
+  ckpt.set("state_dict", io::state_dict_to_value(io::module_state_dict(*model_)));
+  if (optim_) ckpt.set("optimizer", optim_->state_dict());
+  if (schedulers_built_) {
+    io::Value list = io::Value::list();
+    for (auto& s : schedulers_) list.push_back(scheduler_state(*s));
+    ckpt.set("param_schedulers", list);
+  }
+  // The global torch generator (dropout, random init inside the model); data randomness is
+  // derived from (seed, epoch, index) and needs no state.
+  ckpt.set("rng", io::Value::dict().set("torch_cpu", at::detail::getDefaultCPUGenerator().get_state()));
+  call_hooks([&](Hook& h) { h.before_save_checkpoint(*this, ckpt); });
+  io::write_checkpoint(path, ckpt);
+  DETSEQ_INFO("saved checkpoint {}", path);
+  return path;
+}
+
+void Runner::load_checkpoint(const std::string& path, bool resume) {
+  const io::Value ckpt = io::read_checkpoint(path);
+  if (resume) {
+    RunnerInternal::load_or_resume(*this, ckpt);
+    return;
+  }
+  const auto state = io::extract_state_dict(ckpt, {}, path);
+  DETSEQ_INFO("load weights: {}", io::load_state_dict(*model_, state, /*strict=*/false, path).summary());
+  loaded_ = true;
+}
+
+std::optional<io::Value> RunnerInternal::read_resume_checkpoint(Runner& r) {
+  if (r.loaded_) return std::nullopt;
+  const auto path = resume_path(r);
+  if (!path) return std::nullopt;
+  io::Value ckpt = io::read_checkpoint(*path);
+  DETSEQ_INFO("resuming from {}", *path);
+  const io::Value* meta = ckpt.find("meta");
+  if (!meta || !meta->contains("iter")) {
+    throw Error("resume: " + *path + " has no training state (meta.iter); use load_from for weights-only files");
+  }
+  if (const io::Value* seed = meta->find("seed")) {
+    const auto saved = static_cast<uint64_t>(seed->as_int());
+    if (saved != r.seed_) {
+      // Data order and augmentation derive from the seed: an exact resume needs the saved one.
+      DETSEQ_WARN("resume: using the checkpoint's seed {} (this run had {})", saved, r.seed_);
+      r.seed_ = saved;
+      r.config_.root["env_cfg"]["seed"] = make_scalar(static_cast<int64_t>(saved));
+    }
+  }
+  return ckpt;
+}
+
+void RunnerInternal::load_or_resume(Runner& r, const std::optional<io::Value>& resume_ckpt) {
+  if (r.loaded_) return;
+  r.loaded_ = true;
+  if (!resume_ckpt) {
+    const ConfigNode* lf = r.config_.root.find("load_from");
+    if (lf && !lf->is_null()) {
+      const std::string path = lf->as<std::string>("load_from");
+      const auto state = io::extract_state_dict(io::read_checkpoint(path), {}, path);
+      DETSEQ_INFO("load_from: {}", io::load_state_dict(*r.model_, state, /*strict=*/false, path).summary());
+    }
+    return;
+  }
+  const io::Value& ckpt = *resume_ckpt;
+  const auto state = io::extract_state_dict(ckpt, {}, "resume checkpoint");
+  io::load_state_dict(*r.model_, state, /*strict=*/true, "resume checkpoint");
+  const io::Value& meta = ckpt.at("meta");
+  r.iter_ = meta.at("iter").as_int();
+  r.epoch_ = meta.at("epoch").as_int();
+  r.resume_batch_ = 0;
+  if (const io::Value* sampler = meta.find("sampler")) {
+    r.epoch_ = sampler->at("epoch").as_int();
+    r.resume_batch_ = sampler->at("batch").as_int();
+  }
+  if (const io::Value* opt = ckpt.find("optimizer")) r.optim_wrapper().load_state_dict(*opt);
+  if (const io::Value* list = ckpt.find("param_schedulers")) {
+    auto& schedulers = r.param_schedulers();
+    if (list->size() != schedulers.size()) {
+      throw Error("resume: the checkpoint has " + std::to_string(list->size()) + " param schedulers, the config " +
+                  std::to_string(schedulers.size()));
+    }
+    for (size_t i = 0; i < schedulers.size(); ++i) {
+      std::map<std::string, double> s;
+      for (const auto& [k, v] : list->elements()[i].items())
+        if (v.is_number()) s[k.as_string()] = v.as_double();
+      schedulers[i]->load_state(s);
+    }
+  }
+  if (const io::Value* rng = ckpt.find("rng")) {
+    if (const io::Value* cpu = rng->find("torch_cpu")) {
+      at::Generator gen = at::detail::getDefaultCPUGenerator();  // a handle sharing the global state
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      gen.set_state(cpu->as_tensor());
+    }
+  }
+  r.call_hooks([&](Hook& h) { h.after_load_checkpoint(r, ckpt); });
+  DETSEQ_INFO("resumed at epoch {}, iteration {} (batch {} of the epoch)", r.epoch_, r.iter_, r.resume_batch_);
+}
+
+}  // namespace detseq

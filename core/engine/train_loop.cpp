@@ -1,0 +1,127 @@
+// Epoch- and iteration-based training loops (mmengine's EpochBasedTrainLoop / IterBasedTrainLoop).
+#include <torch/torch.h>
+
+#include "core/dist/dist.h"
+#include "core/engine/amp.h"
+#include "core/engine/grad_sync.h"
+#include "core/engine/optim_wrapper.h"
+#include "core/engine/param_scheduler.h"
+#include "core/engine/runner_internal.h"
+#include "core/logging/logging.h"
+#include "core/util/error.h"
+
+namespace detseq {
+namespace {
+
+// One iteration: forward under autocast, backward/step through the optim wrapper, scalars to the hub.
+void run_iter(Runner& r, OptimWrapper& optim, int64_t batch_idx, const Batch& batch) {
+  r.call_hooks([&](Hook& h) { h.before_train_iter(r, batch_idx, batch); });
+  const Batch on_device = r.device().is_cpu() ? batch : batch.to(r.device());
+  r.model().train();
+  LossDict losses;
+  {
+    AutocastGuard autocast(r.amp());
+    losses = r.model().loss(on_device);
+  }
+  if (losses.empty()) throw Error("model.loss() returned no loss terms");
+  const torch::Tensor total = total_loss(losses);
+  optim.update_params(total);
+
+  LossDict detached;
+  auto& hub = r.message_hub();
+  for (const auto& [name, value] : losses) {
+    detached[name] = value.detach().to(torch::kFloat64).mean();
+    hub.update_scalar("train/" + name, detached[name].item<double>());
+  }
+  hub.update_scalar("train/loss", total.detach().to(torch::kFloat64).item<double>());
+  hub.update_scalar("train/lr", optim.value(0));
+  if (auto norm = optim.last_grad_norm()) hub.update_scalar("train/grad_norm", *norm);
+
+  r.set_iter(r.iter() + 1);
+  r.set_train_batch(batch_idx + 1);
+  r.call_hooks([&](Hook& h) { h.after_train_iter(r, batch_idx, batch, detached); });
+}
+
+bool should_validate(Runner& r, int64_t done, int64_t max, int64_t begin, int64_t interval) {
+  return r.has_val() && done >= begin && (done % interval == 0 || done == max);
+}
+
+}  // namespace
+
+void RunnerInternal::run_train(Runner& r) {
+  std::optional<io::Value> resume_ckpt = read_resume_checkpoint(r);
+  DataLoader& loader = r.train_dataloader();
+  OptimWrapper& optim = r.optim_wrapper();
+  const int64_t per_epoch = loader.batches_per_epoch();
+  if (per_epoch <= 0) throw Error("train_dataloader yields no batches (dataset smaller than one batch?)");
+  if (r.by_epoch_) r.max_iters_ = r.max_epochs_ * per_epoch;
+  else r.max_epochs_ = (r.max_iters_ + per_epoch - 1) / per_epoch;
+  r.param_schedulers();  // built (and their step-0 lr set) before a resume overwrites their state
+  if (dist::is_distributed() && !r.grad_sync_) {
+    r.grad_sync_ = std::make_unique<GradSync>(*r.model_, r.bucket_bytes_);
+    optim.set_grad_sync(r.grad_sync_.get());
+  }
+  load_or_resume(r, resume_ckpt);
+  optim.initialize_count_status(r.iter_, r.max_iters_);
+  r.stop_requested_ = false;
+  r.set_mode(RunnerMode::Train);
+  DETSEQ_INFO("hooks:\n{}", r.hook_table());
+  DETSEQ_INFO("training {} {} ({} iterations, {} per epoch) from iteration {}", r.by_epoch_ ? r.max_epochs_ : r.max_iters_,
+              r.by_epoch_ ? "epochs" : "iterations", r.max_iters_, per_epoch, r.iter_);
+  r.call_hooks([&](Hook& h) { h.before_train(r); });
+
+  auto start_epoch = [&] {
+    r.train_batch_ = r.take_resume_batch();
+    loader.start_epoch(r.sampler_seed_per_epoch_ ? r.epoch_ : 0, r.train_batch_);
+  };
+  if (r.by_epoch_) {
+    while (r.epoch_ < r.max_epochs_ && !r.stop_requested_) {
+      r.call_hooks([&](Hook& h) { h.before_train_epoch(r); });
+      start_epoch();
+      int64_t batch_idx = r.train_batch_;
+      while (!r.stop_requested_) {
+        auto batch = loader.next();
+        if (!batch) break;
+        run_iter(r, optim, batch_idx++, *batch);
+      }
+      if (r.stop_requested_ && batch_idx < per_epoch) break;  // stopped mid-epoch: not a finished epoch
+      r.epoch_ += 1;
+      r.train_batch_ = 0;
+      r.call_hooks([&](Hook& h) { h.after_train_epoch(r); });
+      if (should_validate(r, r.epoch_, r.max_epochs_, r.val_begin_, r.val_interval_)) {
+        r.val();
+        r.set_mode(RunnerMode::Train);
+      }
+    }
+  } else {
+    r.call_hooks([&](Hook& h) { h.before_train_epoch(r); });
+    start_epoch();
+    int64_t batch_idx = r.train_batch_;
+    while (r.iter_ < r.max_iters_ && !r.stop_requested_) {
+      auto batch = loader.next();
+      if (!batch) {  // the loader wraps around: a new pass over the data
+        r.epoch_ += 1;
+        start_epoch();
+        batch_idx = 0;
+        batch = loader.next();
+        if (!batch) throw Error("train_dataloader yielded no batch for a new epoch");
+      }
+      run_iter(r, optim, batch_idx++, *batch);
+      if (should_validate(r, r.iter_, r.max_iters_, r.val_begin_, r.val_interval_)) {
+        r.val();
+        r.set_mode(RunnerMode::Train);
+      }
+    }
+    r.call_hooks([&](Hook& h) { h.after_train_epoch(r); });
+  }
+  r.call_hooks([&](Hook& h) { h.after_train(r); });
+  r.set_mode(RunnerMode::Idle);
+}
+
+void Runner::train() {
+  call_hooks([&](Hook& h) { h.before_run(*this); });
+  RunnerInternal::run_train(*this);
+  call_hooks([&](Hook& h) { h.after_run(*this); });
+}
+
+}  // namespace detseq
