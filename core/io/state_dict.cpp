@@ -122,8 +122,10 @@ StateDict extract_state_dict(const Value& checkpoint, const LoadOptions& options
   try {
     StateDict out = rename_keys(flat, options.prefix, options.rename);
     if (out.is_empty()) {
+      std::vector<std::string> first = flat.keys();
+      first.resize(std::min(first.size(), kListedNames));
       throw Error("no tensors" + (options.prefix.empty() ? std::string() : " under prefix '" + options.prefix + "'") +
-                  " (first keys: " + join(std::vector<std::string>(flat.keys().begin(), flat.keys().begin() + std::min<size_t>(flat.size(), kListedNames)), ", ") + ")");
+                  " (first keys: " + join(first, ", ") + ")");
     }
     return out;
   } catch (const Error& e) {

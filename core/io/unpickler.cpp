@@ -148,7 +148,11 @@ class Unpickler {
     for (size_t i = 0; i < size.size(); ++i) {
       if (size[i] < 0 || stride[i] < 0) fail("malformed tensor record (negative size or stride)");
       if (size[i] == 0) empty = true;
-      last += (size[i] - 1) * stride[i];
+      int64_t span = 0;
+      if (__builtin_mul_overflow(size[i] > 0 ? size[i] - 1 : 0, stride[i], &span) ||
+          __builtin_add_overflow(last, span, &last)) {
+        fail("malformed tensor record (size/stride overflow)");
+      }
     }
     if (!empty && last >= storage.numel()) {
       fail("tensor of size " + c10::str(c10::IntArrayRef(size)) +
@@ -212,7 +216,11 @@ class Unpickler {
     return Value::bytes(out);
   }
 
-  Value global(const std::string& module, const std::string& name) { return Value::opaque(module + "." + name); }
+  // Protocols < 3 spell Python 3 modules by their Python 2 names (pickle's fix_imports).
+  Value global(const std::string& module, const std::string& name) {
+    const std::string m = module == "__builtin__" ? "builtins" : module == "copy_reg" ? "copyreg" : module;
+    return Value::opaque(m + "." + name);
+  }
 
   // ---- one opcode -----------------------------------------------------------------------------
   bool step(uint8_t op) {
