@@ -2,6 +2,7 @@
 
 #include <caffe2/serialize/inline_container.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <unordered_map>
@@ -132,21 +133,29 @@ void write_archive(const Value& root, const std::function<size_t(const void*, si
 
 std::string serialize_checkpoint(const Value& root) {
   std::string out;
-  write_archive(root, [&](const void* buf, size_t n) {
-    out.append(static_cast<const char*>(buf), n);
-    return n;
-  });
+  try {
+    write_archive(root, [&](const void* buf, size_t n) {
+      out.append(static_cast<const char*>(buf), n);
+      return n;
+    });
+  } catch (const c10::Error& e) {
+    throw Error("cannot serialize checkpoint: " + first_line(e.what_without_backtrace()));
+  }
   return out;
 }
 
 void write_checkpoint(const std::string& path, const Value& root) {
-  write_file_atomic(path, [&](std::ostream& os) {
-    write_archive(root, [&](const void* buf, size_t n) {
-      os.write(static_cast<const char*>(buf), static_cast<std::streamsize>(n));
-      return os ? n : 0;
+  try {
+    write_file_atomic(path, [&](std::ostream& os) {
+      write_archive(root, [&](const void* buf, size_t n) {
+        os.write(static_cast<const char*>(buf), static_cast<std::streamsize>(n));
+        return os ? n : 0;
+      });
+      if (!os) throw Error(path + ": writing the checkpoint failed (disk full?)");
     });
-    if (!os) throw Error(path + ": writing the checkpoint failed (disk full?)");
-  });
+  } catch (const c10::Error& e) {  // the zip writer reports short writes this way
+    throw Error(path + ": writing the checkpoint failed: " + first_line(e.what_without_backtrace()));
+  }
 }
 
 }  // namespace detseq::io

@@ -9,6 +9,9 @@ namespace detseq::io {
 
 Value::Value(bool v) : kind_(Kind::Bool), b_(v) {}
 Value::Value(int64_t v) : kind_(Kind::Int), i_(v) {}
+Value::Value(uint64_t v) : kind_(Kind::Int), i_(static_cast<int64_t>(v)) {
+  if (v > static_cast<uint64_t>(INT64_MAX)) throw Error("checkpoint value: integer " + std::to_string(v) + " exceeds int64");
+}
 Value::Value(double v) : kind_(Kind::Float), f_(v) {}
 Value::Value(std::string v) : kind_(Kind::String), s_(std::move(v)) {}
 Value::Value(torch::Tensor v) : kind_(Kind::Tensor), t_(std::move(v)) {}

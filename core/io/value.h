@@ -31,6 +31,7 @@ class Value {
   Value(bool v);
   Value(int v) : Value(static_cast<int64_t>(v)) {}
   Value(int64_t v);
+  Value(uint64_t v);  // size_t counters; above INT64_MAX is a detseq::Error
   Value(double v);
   Value(const char* v) : Value(std::string(v)) {}
   Value(std::string v);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -109,6 +110,25 @@ TEST(CheckpointErrors, TensorOutsideItsStorage) {
   const std::string data(12, '\0');
   test::write_bytes(tmp.file("x.pth"), make_zip({{"data.pkl", pkl}, {"data/0", data}}));
   expect_read_error(tmp.file("x.pth"), "does not fit its storage");
+}
+
+// Files written on big-endian machines say so in a `byteorder` record; their elements are swapped.
+TEST(CheckpointErrors, BigEndianStoragesAreSwapped) {
+  std::vector<PickledStorage> storages;
+  const torch::Tensor w = torch::tensor({1.5f, -2.f, 3.25f});
+  const torch::Tensor n = torch::tensor({int64_t{1} << 40, int64_t{-3}});
+  const std::string pkl = pickle(Value::dict().set("w", w).set("n", n).set("b", torch::tensor({true, false})), storages);
+  std::map<std::string, std::string> records{{"data.pkl", pkl}, {"byteorder", "big"}};
+  for (const PickledStorage& s : storages) {
+    std::string bytes(static_cast<const char*>(s.storage.data_ptr()), s.storage.nbytes());
+    const size_t e = s.storage.element_size();
+    for (size_t i = 0; i < bytes.size(); i += e) std::reverse(bytes.begin() + i, bytes.begin() + i + e);
+    records["data/" + s.key] = bytes;
+  }
+  const Value v = read_checkpoint_bytes(make_zip(records), "big.pth");
+  EXPECT_TRUE(torch::equal(v.at("w").as_tensor(), w));
+  EXPECT_TRUE(torch::equal(v.at("n").as_tensor(), n));
+  EXPECT_TRUE(torch::equal(v.at("b").as_tensor(), torch::tensor({true, false})));
 }
 
 // Random byte corruption of a real data.pkl: each result is a value or a detseq::Error.
