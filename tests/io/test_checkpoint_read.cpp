@@ -1,5 +1,5 @@
 // Reading torch.save files: the committed fixtures (always) and the same files freshly written by
-// /usr/bin/python3 (when it has torch). Values are the closed forms of fixtures/make_fixtures.py.
+// /usr/bin/python3 (when it has torch; otherwise that test is skipped). Values are the closed forms of fixtures/make_fixtures.py.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -29,28 +29,7 @@ void expect_tensor(const Value& v, const torch::Tensor& expected) {
   EXPECT_TRUE(torch::equal(t, expected)) << t << "\nvs\n" << expected;
 }
 
-// The fixture directory for the test's parameter: committed files or a fresh Python run.
-class FixtureRead : public ::testing::TestWithParam<std::string> {
- protected:
-  std::string fixture(const std::string& name) {
-    if (GetParam() == "committed") return test::committed_fixtures() + "/" + name + ".pth";
-    if (!test::python_has_torch()) {
-      skipped_ = true;
-      return "";
-    }
-    EXPECT_TRUE(test::run_python("make_fixtures.py", tmp_.path().string() + " " + name));
-    return tmp_.file(name + ".pth");
-  }
-  bool skipped_ = false;
-  TempDir tmp_{"read"};
-};
-
-#define FIXTURE_OR_SKIP(var, name)                                              \
-  const std::string var = fixture(name);                                        \
-  if (skipped_) GTEST_SKIP() << "/usr/bin/python3 with torch not available"
-
-TEST_P(FixtureRead, OrderedDictStateDictWithMetadata) {
-  FIXTURE_OR_SKIP(path, "ordered_sd");
+void check_ordered_sd(const std::string& path) {
   const Value sd = read_checkpoint(path);
   ASSERT_TRUE(sd.is_dict());
   EXPECT_EQ(sd.keys(), (std::vector<std::string>{"conv.weight", "conv.bias", "bn.weight", "bn.bias", "bn.running_mean",
@@ -61,8 +40,7 @@ TEST_P(FixtureRead, OrderedDictStateDictWithMetadata) {
   expect_tensor(sd.at("bn.num_batches_tracked"), torch::tensor(7, torch::kLong));
 }
 
-TEST_P(FixtureRead, NestedPythonValues) {
-  FIXTURE_OR_SKIP(path, "nested");
+void check_nested(const std::string& path) {
   const Value v = read_checkpoint(path);
   expect_tensor(v.at("a").at("b").at("c"), ramp({2, 2}));
   const Value& list = v.at("list");
@@ -89,8 +67,7 @@ TEST_P(FixtureRead, NestedPythonValues) {
   EXPECT_EQ(flat.keys(), (std::vector<std::string>{"a.b.c", "int_keys.0", "int_keys.1"}));
 }
 
-TEST_P(FixtureRead, DetrLikeCheckpointSkipsPythonObjects) {
-  FIXTURE_OR_SKIP(path, "detr_like");
+void check_detr_like(const std::string& path) {
   const Value ckpt = read_checkpoint(path);
   EXPECT_EQ(ckpt.at("epoch").as_int(), 3);
   const Value& args = ckpt.at("args");
@@ -110,8 +87,7 @@ TEST_P(FixtureRead, DetrLikeCheckpointSkipsPythonObjects) {
   EXPECT_TRUE(torch::equal(sd["query_embed.weight"], ramp({5, 4}, 0.5, 2.0)));
 }
 
-TEST_P(FixtureRead, ViewsShareOneStorage) {
-  FIXTURE_OR_SKIP(path, "shared");
+void check_shared(const std::string& path) {
   const Value v = read_checkpoint(path);
   const torch::Tensor base = torch::arange(12, torch::kFloat);
   expect_tensor(v.at("a"), base.view({3, 4}));
@@ -128,8 +104,7 @@ TEST_P(FixtureRead, ViewsShareOneStorage) {
   EXPECT_EQ(c[0][1].item<float>(), -1.f);
 }
 
-TEST_P(FixtureRead, AllDtypes) {
-  FIXTURE_OR_SKIP(path, "dtypes");
+void check_dtypes(const std::string& path) {
   const Value v = read_checkpoint(path);
   expect_tensor(v.at("f16"), ramp({5}, 0.25, 0, torch::kHalf));
   expect_tensor(v.at("bf16"), ramp({5}, 0.25, 0, torch::kBFloat16));
@@ -144,8 +119,7 @@ TEST_P(FixtureRead, AllDtypes) {
   expect_tensor(v.at("param"), ramp({2}));  // nn.Parameter -> plain tensor
 }
 
-TEST_P(FixtureRead, LegacyFormatIsRejectedClearly) {
-  FIXTURE_OR_SKIP(path, "legacy");
+void check_legacy(const std::string& path) {
   try {
     read_checkpoint(path);
     FAIL() << "legacy file accepted";
@@ -157,7 +131,27 @@ TEST_P(FixtureRead, LegacyFormatIsRejectedClearly) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Files, FixtureRead, ::testing::Values("committed", "python"));
+std::string committed(const std::string& name) { return test::committed_fixtures() + "/" + name + ".pth"; }
+
+TEST(FixtureRead, OrderedDictStateDictWithMetadata) { check_ordered_sd(committed("ordered_sd")); }
+TEST(FixtureRead, NestedPythonValues) { check_nested(committed("nested")); }
+TEST(FixtureRead, DetrLikeCheckpointSkipsPythonObjects) { check_detr_like(committed("detr_like")); }
+TEST(FixtureRead, ViewsShareOneStorage) { check_shared(committed("shared")); }
+TEST(FixtureRead, AllDtypes) { check_dtypes(committed("dtypes")); }
+TEST(FixtureRead, LegacyFormatIsRejectedClearly) { check_legacy(committed("legacy")); }
+
+// The same checks on files written now by Python's torch.save (one Python run for all).
+TEST(FixtureRead, FreshFilesFromPython) {
+  if (!test::python_has_torch()) GTEST_SKIP() << "/usr/bin/python3 with torch not available";
+  TempDir tmp("read");
+  ASSERT_TRUE(test::run_python("make_fixtures.py", tmp.path().string()));
+  check_ordered_sd(tmp.file("ordered_sd.pth"));
+  check_nested(tmp.file("nested.pth"));
+  check_detr_like(tmp.file("detr_like.pth"));
+  check_shared(tmp.file("shared.pth"));
+  check_dtypes(tmp.file("dtypes.pth"));
+  check_legacy(tmp.file("legacy.pth"));
+}
 
 }  // namespace
 }  // namespace detseq::io
