@@ -2,7 +2,13 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "core/io/atomic_file.h"
 #include "core/io/checkpoint.h"
@@ -115,6 +121,40 @@ TEST(CheckpointWrite, FailedSaveLeavesPreviousFileIntact) {
   write_file_atomic(path, good);
   EXPECT_EQ(read_checkpoint(path).at("epoch").as_int(), 2);
   EXPECT_EQ(dir_entries(tmp.path()), std::vector<std::string>{"latest.pth"});
+}
+
+// A process killed (SIGKILL) in the middle of a save: the previous checkpoint still loads.
+TEST(CheckpointWrite, KilledDuringSaveLeavesPreviousFile) {
+  TempDir tmp("kill");
+  const std::string path = tmp.file("latest.pth");
+  write_checkpoint(path, Value::dict().set("epoch", 1));
+  const std::string next = serialize_checkpoint(Value::dict().set("epoch", 2).set("w", torch::zeros({4096})));
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {  // the "training run": writes half of the new checkpoint, then hangs in the save
+    write_file_atomic(path, [&](std::ostream& os) {
+      os.write(next.data(), static_cast<std::streamsize>(next.size() / 2));
+      os.flush();
+      ::pause();
+    });
+    ::_exit(0);
+  }
+  // Wait until the half-written temp file exists, then kill the writer.
+  bool started = false;
+  for (int i = 0; i < 500 && !started; ++i) {
+    for (const auto& e : std::filesystem::directory_iterator(tmp.path())) {
+      if (e.path().filename().string().rfind(".latest.pth.tmp.", 0) == 0 && e.file_size() > 0) started = true;
+    }
+    if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(started) << "the child never started writing";
+  EXPECT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(read_checkpoint(path).at("epoch").as_int(), 1);
+  write_checkpoint(path, read_checkpoint_bytes(next, "next"));  // the next save still works
+  EXPECT_EQ(read_checkpoint(path).at("epoch").as_int(), 2);
 }
 
 TEST(CheckpointWrite, UnwritableDirectoryIsAClearError) {
