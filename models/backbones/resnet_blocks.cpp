@@ -1,0 +1,61 @@
+#include "models/backbones/resnet_blocks.h"
+
+#include <torch/nn/init.h>
+
+namespace detseq {
+
+torch::nn::Conv2d resnet_conv(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t dilation) {
+  const int64_t padding = kernel == 1 ? 0 : (kernel == 7 ? 3 : dilation);
+  torch::nn::Conv2d conv(
+      torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).dilation(dilation).bias(false));
+  torch::nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);
+  return conv;
+}
+
+namespace {
+torch::nn::Sequential make_downsample(torch::nn::Module& parent, const BlockConfig& cfg, int64_t out) {
+  if (!cfg.downsample) return nullptr;
+  torch::nn::Sequential seq;
+  seq->push_back(resnet_conv(cfg.inplanes, out, 1, cfg.stride));
+  seq->push_back(make_norm2d(cfg.norm, out));
+  return parent.register_module("downsample", seq);
+}
+}  // namespace
+
+BasicBlockImpl::BasicBlockImpl(const BlockConfig& cfg) {
+  conv1 = register_module("conv1", resnet_conv(cfg.inplanes, cfg.planes, 3, cfg.stride, cfg.dilation));
+  bn1 = make_norm2d(cfg.norm, cfg.planes);
+  register_module("bn1", bn1.ptr());
+  conv2 = register_module("conv2", resnet_conv(cfg.planes, cfg.planes, 3, 1, cfg.dilation));
+  bn2 = make_norm2d(cfg.norm, cfg.planes);
+  register_module("bn2", bn2.ptr());
+  downsample = make_downsample(*this, cfg, cfg.planes * kExpansion);
+}
+
+torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x) {
+  auto out = torch::relu(bn1.forward(conv1(x)));
+  out = bn2.forward(conv2(out));
+  return torch::relu(out + (downsample ? downsample->forward(x) : x));
+}
+
+BottleneckImpl::BottleneckImpl(const BlockConfig& cfg) {
+  conv1 = register_module("conv1", resnet_conv(cfg.inplanes, cfg.planes, 1));
+  bn1 = make_norm2d(cfg.norm, cfg.planes);
+  register_module("bn1", bn1.ptr());
+  conv2 = register_module("conv2", resnet_conv(cfg.planes, cfg.planes, 3, cfg.stride, cfg.dilation));
+  bn2 = make_norm2d(cfg.norm, cfg.planes);
+  register_module("bn2", bn2.ptr());
+  conv3 = register_module("conv3", resnet_conv(cfg.planes, cfg.planes * kExpansion, 1));
+  bn3 = make_norm2d(cfg.norm, cfg.planes * kExpansion);
+  register_module("bn3", bn3.ptr());
+  downsample = make_downsample(*this, cfg, cfg.planes * kExpansion);
+}
+
+torch::Tensor BottleneckImpl::forward(const torch::Tensor& x) {
+  auto out = torch::relu(bn1.forward(conv1(x)));
+  out = torch::relu(bn2.forward(conv2(out)));
+  out = bn3.forward(conv3(out));
+  return torch::relu(out + (downsample ? downsample->forward(x) : x));
+}
+
+}  // namespace detseq

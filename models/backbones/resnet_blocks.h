@@ -1,0 +1,48 @@
+// torchvision's ResNet blocks (v1.5: the stride sits on the 3x3 conv of Bottleneck), with
+// torchvision's parameter names (conv1, bn1, ..., downsample.0 / downsample.1).
+#pragma once
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/pimpl.h>
+
+#include "models/layers/norm_layer.h"
+
+namespace detseq {
+
+struct BlockConfig {
+  int64_t inplanes = 64, planes = 64, stride = 1, dilation = 1;
+  bool downsample = false;  // 1x1 conv + norm on the identity path
+  NormCfg norm;
+};
+
+class BasicBlockImpl : public torch::nn::Module {
+ public:
+  static constexpr int64_t kExpansion = 1;
+  explicit BasicBlockImpl(const BlockConfig& cfg);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
+  torch::nn::AnyModule bn1, bn2;
+  torch::nn::Sequential downsample{nullptr};
+};
+TORCH_MODULE(BasicBlock);
+
+class BottleneckImpl : public torch::nn::Module {
+ public:
+  static constexpr int64_t kExpansion = 4;
+  explicit BottleneckImpl(const BlockConfig& cfg);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
+  torch::nn::AnyModule bn1, bn2, bn3;
+  torch::nn::Sequential downsample{nullptr};
+};
+TORCH_MODULE(Bottleneck);
+
+// conv(k x k, no bias) with torchvision's padding rule (padding = dilation for 3x3).
+torch::nn::Conv2d resnet_conv(int64_t in, int64_t out, int64_t kernel, int64_t stride = 1, int64_t dilation = 1);
+
+}  // namespace detseq

@@ -1,0 +1,184 @@
+#include "models/heads/detr_head.h"
+
+#include <torch/nn/functional/upsampling.h>
+
+#include "core/io/pretrained.h"
+#include "core/util/error.h"
+#include "models/layers/box_ops.h"
+#include "models/layers/position_encoding.h"
+
+namespace detseq {
+
+DETRHead::DETRHead(const DETRHeadOptions& options) : options_(options) {
+  if (options.num_classes < 1) throw ConfigError("DETRHead: num_classes must be >= 1");
+  if (options.max_per_img < 1 || options.max_per_img > options.num_queries) {
+    throw ConfigError("DETRHead: max_per_img must be in 1..num_queries (" + std::to_string(options.num_queries) +
+                      "), got " + std::to_string(options.max_per_img));
+  }
+  num_logits_ = options.num_logits > 0 ? options.num_logits : options.num_classes;
+  if (options.label_to_logit.empty()) {
+    if (num_logits_ != options.num_classes) {
+      throw ConfigError("DETRHead: num_logits " + std::to_string(num_logits_) + " differs from num_classes " +
+                        std::to_string(options.num_classes) + "; set label_to_logit to say which logit is which label");
+    }
+    label_to_logit_ = torch::arange(options.num_classes, torch::kLong);
+  } else {
+    if (static_cast<int64_t>(options.label_to_logit.size()) != options.num_classes) {
+      throw ConfigError("DETRHead: label_to_logit has " + std::to_string(options.label_to_logit.size()) +
+                        " entries, expected num_classes = " + std::to_string(options.num_classes));
+    }
+    for (int64_t id : options.label_to_logit) {
+      if (id < 0 || id >= num_logits_) {
+        throw ConfigError("DETRHead: label_to_logit entry " + std::to_string(id) + " is outside 0.." +
+                          std::to_string(num_logits_ - 1) + " (raise num_logits)");
+      }
+    }
+    label_to_logit_ = torch::tensor(options.label_to_logit, torch::kLong);
+  }
+  const int64_t e = options.embed_dims;
+  if (options.in_channels != e) {
+    input_proj = register_module("input_proj", torch::nn::Conv2d(torch::nn::Conv2dOptions(options.in_channels, e, 1)));
+  }
+  const auto pe = read_options<PositionalEncodingOptions>(options.positional_encoding, "positional_encoding");
+  if (pe.num_feats * 2 != e) {
+    throw ConfigError("DETRHead: positional_encoding.num_feats (" + std::to_string(pe.num_feats) +
+                      ") must be embed_dims / 2 (" + std::to_string(e / 2) + ")");
+  }
+  if (pe.type == "SinePositionalEncoding") {
+    positional_encoding_ =
+        torch::nn::AnyModule(PositionEmbeddingSine(pe.num_feats, pe.temperature, pe.normalize, pe.scale));
+  } else if (pe.type == "LearnedPositionalEncoding") {
+    positional_encoding_ = torch::nn::AnyModule(PositionEmbeddingLearned(pe.num_feats, pe.num_embed));
+  } else {
+    throw ConfigError("DETRHead: positional_encoding.type '" + pe.type +
+                      "' is unknown (expected SinePositionalEncoding or LearnedPositionalEncoding)");
+  }
+  register_module("positional_encoding", positional_encoding_.ptr());
+  transformer = register_module(
+      "transformer", DETRTransformer(read_options<DETRTransformerOptions>(options.transformer, "transformer"), e));
+  query_embed = register_module("query_embed", torch::nn::Embedding(options.num_queries, e));
+  class_embed = register_module("class_embed", torch::nn::Linear(e, num_logits_ + 1));
+  bbox_embed = register_module("bbox_embed", MLP(e, e, 4, 3));
+
+  SetCriterionConfig crit;
+  crit.num_classes = num_logits_;
+  crit.no_object_weight = options.no_object_weight;
+  crit.loss_cls_weight = options.loss_cls_weight;
+  crit.loss_bbox_weight = options.loss_bbox_weight;
+  crit.loss_iou_weight = options.loss_iou_weight;
+  criterion_ = std::make_unique<SetCriterion>(
+      crit, HungarianMatcher(read_options<HungarianMatcherOptions>(options.matcher, "matcher", "HungarianMatcher")));
+  io::apply_init_cfg(*this, options.init_cfg);
+}
+
+DETROutputs DETRHead::forward(const std::vector<torch::Tensor>& features, const torch::Tensor& masks) {
+  if (features.empty()) throw Error("DETRHead: no feature maps");
+  auto x = features.back();
+  const int64_t b = x.size(0), h = x.size(2), w = x.size(3);
+  torch::Tensor mask;
+  if (masks.defined()) {
+    // Nearest-neighbour downsampling of the padding mask to the feature map, as DETR.
+    namespace F = torch::nn::functional;
+    mask = F::interpolate(masks.unsqueeze(0).to(torch::kFloat),
+                          F::InterpolateFuncOptions().size(std::vector<int64_t>{h, w}).mode(torch::kNearest))
+               .to(torch::kBool)[0];
+  } else {
+    mask = torch::zeros({b, h, w}, x.options().dtype(torch::kBool));
+  }
+  auto pos = positional_encoding_.forward(mask).to(x.dtype());
+  if (input_proj) x = input_proj(x);
+  auto src = x.flatten(2).transpose(1, 2);        // [B, HW, E]
+  auto pos_seq = pos.flatten(2).transpose(1, 2);  // [B, HW, E]
+  auto hs = transformer(src, mask.flatten(1), query_embed->weight, pos_seq);
+  return {class_embed(hs), bbox_embed(hs).sigmoid()};
+}
+
+std::vector<SetTarget> DETRHead::make_targets(const Batch& batch, const torch::Device& device) {
+  std::vector<SetTarget> targets;
+  for (int64_t i = 0; i < batch.size(); ++i) {
+    const auto& meta = batch.metas[i];
+    const Instances inst = i < static_cast<int64_t>(batch.instances.size()) ? batch.instances[i].targets()
+                                                                            : Instances::empty();
+    // DETR normalises by the image size before padding (the mask-based positions match it).
+    const double w = meta.img_width > 0 ? meta.img_width : batch.images.size(-1);
+    const double h = meta.img_height > 0 ? meta.img_height : batch.images.size(-2);
+    SetTarget t;
+    if (inst.size() == 0) {
+      t.labels = torch::empty({0}, torch::TensorOptions().dtype(torch::kLong).device(device));
+      t.boxes = torch::empty({0, 4}, torch::TensorOptions().dtype(torch::kFloat).device(device));
+    } else {
+      auto scale = torch::tensor({w, h, w, h}, torch::kFloat);
+      t.boxes = box_ops::xyxy_to_cxcywh(inst.boxes.to(torch::kCPU, torch::kFloat) / scale).to(device);
+      t.labels = inst.labels.to(device, torch::kLong);
+    }
+    targets.push_back(std::move(t));
+  }
+  return targets;
+}
+
+torch::Tensor DETRHead::to_logits(const torch::Tensor& labels) const {
+  if (labels.numel() == 0) return labels;
+  if ((labels < 0).any().item<bool>() || (labels >= options_.num_classes).any().item<bool>()) {
+    throw Error("DETRHead: a target label is outside 0.." + std::to_string(options_.num_classes - 1) +
+                " (num_classes does not fit the dataset?)");
+  }
+  return label_to_logit_.to(labels.device()).index_select(0, labels);
+}
+
+LossDict DETRHead::loss(const std::vector<torch::Tensor>& features, const Batch& batch) {
+  auto out = forward(features, batch.masks);
+  auto targets = make_targets(batch, out.logits.device());
+  for (auto& t : targets) t.labels = to_logits(t.labels);
+  return (*criterion_)(out.logits, out.boxes, targets);
+}
+
+std::vector<Detections> DETRHead::decode(const torch::Tensor& logits, const torch::Tensor& boxes,
+                                         const std::vector<ImageMeta>& metas) const {
+  std::vector<Detections> results;
+  auto prob = logits.detach().to(torch::kCPU, torch::kFloat).softmax(-1);
+  auto all_boxes = boxes.detach().to(torch::kCPU, torch::kFloat);
+  for (size_t i = 0; i < metas.size(); ++i) {
+    const auto& meta = metas[i];
+    // No-object dropped; columns reordered so that column k is label k.
+    auto [scores, labels] = prob[i].index_select(-1, label_to_logit_).max(-1);
+    auto top = scores.topk(options_.max_per_img);
+    auto keep = std::get<1>(top);
+    auto xyxy = box_ops::cxcywh_to_xyxy(all_boxes[i].index_select(0, keep));
+    // Current (unpadded) image pixels, then the inverse of the meta's original->current map.
+    const double w = meta.img_width, h = meta.img_height;
+    auto c4 = xyxy.unbind(-1);
+    auto x1 = (c4[0] * w - meta.offset_x) / meta.scale_x, x2 = (c4[2] * w - meta.offset_x) / meta.scale_x;
+    auto y1 = (c4[1] * h - meta.offset_y) / meta.scale_y, y2 = (c4[3] * h - meta.offset_y) / meta.scale_y;
+    // A flip (negative scale_x) swaps the x edges.
+    auto out = torch::stack({torch::min(x1, x2), torch::min(y1, y2), torch::max(x1, x2), torch::max(y1, y2)}, -1);
+    if (meta.ori_width > 0 && meta.ori_height > 0) {
+      auto bounds = torch::tensor({static_cast<float>(meta.ori_width), static_cast<float>(meta.ori_height),
+                                   static_cast<float>(meta.ori_width), static_cast<float>(meta.ori_height)});
+      out = torch::min(out.clamp_min(0), bounds);
+    }
+    Detections d;
+    d.image_id = meta.image_id;
+    d.boxes = out.contiguous();
+    d.scores = std::get<0>(top).contiguous();
+    d.labels = labels.index_select(0, keep).contiguous();
+    results.push_back(std::move(d));
+  }
+  return results;
+}
+
+std::vector<Detections> DETRHead::predict(const std::vector<torch::Tensor>& features, const Batch& batch) {
+  for (const auto& meta : batch.metas) {
+    if (meta.img_width <= 0 || meta.img_height <= 0 || meta.scale_x == 0 || meta.scale_y == 0) {
+      throw Error("DETRHead::predict: image " + std::to_string(meta.image_id) +
+                  " has no img_width/img_height or a zero scale in its meta; the pipeline must fill them");
+    }
+  }
+  auto out = forward(features, batch.masks);
+  const int64_t last = out.logits.size(0) - 1;
+  return decode(out.logits[last], out.boxes[last], batch.metas);
+}
+
+DETSEQ_REGISTER_AS(Head, DETRHead, DETRHeadOptions, "DETRHead",
+                   "DETR set-prediction head: transformer, object queries, Hungarian loss, aux outputs");
+
+}  // namespace detseq

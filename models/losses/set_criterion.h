@@ -1,0 +1,48 @@
+// DETR's set loss: Hungarian matching per image, then
+//   loss_cls  = cross-entropy over every query (unmatched -> no-object class, weighted
+//               `no_object_weight`), weighted mean as torch's CE with class weights;
+//   loss_bbox = L1 of matched normalised cxcywh boxes / num_boxes;
+//   loss_iou  = (1 - GIoU) of matched boxes / num_boxes;
+// each multiplied by its loss weight. num_boxes = targets summed over all processes / world
+// size, at least 1. Auxiliary decoder layers give d0.loss_cls, d0.loss_bbox, ... (mmdet names).
+#pragma once
+#include <torch/types.h>
+
+#include <vector>
+
+#include "core/interfaces/model.h"
+#include "models/matchers/hungarian_matcher.h"
+
+namespace detseq {
+
+struct SetTarget {
+  torch::Tensor labels;  // int64 [T]
+  torch::Tensor boxes;   // float [T, 4] cxcywh normalised to [0, 1] by the (unpadded) image size
+};
+
+struct SetCriterionConfig {
+  int64_t num_classes = 80;
+  double no_object_weight = 0.1;
+  double loss_cls_weight = 1.0;
+  double loss_bbox_weight = 5.0;
+  double loss_iou_weight = 2.0;
+};
+
+class SetCriterion {
+ public:
+  SetCriterion(const SetCriterionConfig& cfg, HungarianMatcher matcher);
+  // logits [L, B, Q, C+1], boxes [L, B, Q, 4] (sigmoid cxcywh): every decoder layer, last = final.
+  LossDict operator()(const torch::Tensor& logits, const torch::Tensor& boxes,
+                      const std::vector<SetTarget>& targets) const;
+  // One layer's losses (unprefixed) with a given num_boxes.
+  LossDict layer_losses(const torch::Tensor& logits, const torch::Tensor& boxes, const std::vector<SetTarget>& targets,
+                        double num_boxes) const;
+  // Number of target boxes averaged over processes, clamped to >= 1 (DETR's normaliser).
+  static double normaliser(const std::vector<SetTarget>& targets, const torch::Device& device);
+
+ private:
+  SetCriterionConfig cfg_;
+  HungarianMatcher matcher_;
+};
+
+}  // namespace detseq
