@@ -6,7 +6,9 @@
 // builds the real value, on anything else an opaque object named after the callable.
 #pragma once
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/io/value.h"
 

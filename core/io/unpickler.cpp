@@ -19,8 +19,8 @@ class Unpickler {
       const size_t at = pos_;
       const uint8_t op = u8();
       if (op == '.') {
-        if (stack_.size() != 1) fail("pickle stopped with " + std::to_string(stack_.size()) + " values on the stack");
-        return stack_.back();
+        if (stack_.empty()) fail("pickle stopped with an empty stack");
+        return stack_.back();  // as Python: the top value; anything below it is ignored
       }
       if (!step(op)) fail_at(at, "unsupported pickle opcode 0x" + hex(op));
     }
