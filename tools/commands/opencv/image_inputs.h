@@ -1,0 +1,30 @@
+// Shared by `detseq infer` and `detseq benchmark infer`: image files from paths/folders, the
+// config's test pipeline without annotation loading, and class names for drawing.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "core/config/config.h"
+#include "core/structures/sample.h"
+#include "pipelines/compose.h"
+
+namespace detseq::cli {
+
+// Files as given, and the images inside folders (jpg, jpeg, png, bmp, webp, tif, tiff; sorted).
+// Throws detseq::Error when a path does not exist or nothing is found.
+std::vector<std::string> collect_images(const std::vector<std::string>& paths);
+
+// test_dataloader.dataset.pipeline with LoadAnnotations removed (images without annotations),
+// as mmdetection's inferencer does.
+Compose inference_pipeline(const Config& config);
+
+// Loads and transforms files[begin, end) into one batch (image_id = index in `files`).
+// Collate options come from test_dataloader (pad_value, pad_size_divisor).
+Batch load_batch(const Config& config, const Compose& pipeline, const std::vector<std::string>& files, size_t begin,
+                 size_t end);
+
+// Class names: the checkpoint's meta.dataset_meta.classes, else the config's
+// test_dataloader.dataset.metainfo.classes, else empty (labels print as numbers).
+std::vector<std::string> class_names(const Config& config, const std::string& checkpoint);
+
+}  // namespace detseq::cli
