@@ -189,11 +189,15 @@ void OptimWrapper::build_groups(const ConfigNode& paramwise, const std::string& 
   std::map<std::pair<double, double>, size_t> group_of;
   std::vector<std::string> unused;
   for (const auto& k : keys) unused.push_back(k.first);
-  for (const auto& item : model.named_modules("", /*include_self=*/true)) {
-    const bool norm = is_norm_module(*item.value());
-    for (const auto& p : item.value()->named_parameters(/*recurse=*/false)) {
+  // (module prefix, module): the root itself, then every submodule. include_self would need the
+  // root to live in a shared_ptr, which callers need not guarantee.
+  std::vector<std::pair<std::string, torch::nn::Module*>> modules{{"", &model}};
+  for (const auto& item : model.named_modules("", /*include_self=*/false)) modules.emplace_back(item.key(), item.value().get());
+  for (const auto& [prefix, module] : modules) {
+    const bool norm = is_norm_module(*module);
+    for (const auto& p : module->named_parameters(/*recurse=*/false)) {
       if (!p.value().requires_grad()) continue;
-      const std::string name = item.key().empty() ? p.key() : item.key() + "." + p.key();
+      const std::string name = prefix.empty() ? p.key() : prefix + "." + p.key();
       double lr_mult = 1.0, decay_mult = 1.0;
       bool custom = false;
       for (const auto& [key, mult] : keys) {

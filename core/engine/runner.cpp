@@ -155,10 +155,14 @@ Runner::Runner(const Config& config, const RunnerLaunch& launch) : config_(confi
   // train_cfg (optional: a test-only config has none).
   if (const ConfigNode* tc = root.find("train_cfg"); tc && !tc->is_null()) {
     const auto t = read_options<TrainCfg>(*tc, "train_cfg");
-    by_epoch_ = t.by_epoch.value_or(t.type != "IterBasedTrainLoop");
     if (!t.type.empty() && t.type != "EpochBasedTrainLoop" && t.type != "IterBasedTrainLoop") {
       throw ConfigError(describe_location("train_cfg.type", tc->at("type")) + ": unknown loop '" + t.type + "'" +
                         did_you_mean(t.type, {"EpochBasedTrainLoop", "IterBasedTrainLoop"}));
+    }
+    by_epoch_ = t.type.empty() ? t.by_epoch.value_or(true) : t.type == "EpochBasedTrainLoop";
+    if (t.by_epoch && *t.by_epoch != by_epoch_) {
+      throw ConfigError(describe_location("train_cfg.by_epoch", tc->at("by_epoch")) + ": contradicts type " + t.type +
+                        " (remove one of them)");
     }
     max_epochs_ = t.max_epochs;
     max_iters_ = t.max_iters;

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -46,7 +47,7 @@ class ToyDetector : public Detector {
   }
   LossDict loss(const Batch& batch) override {
     ++calls_;
-    auto pred = forward(batch);
+    auto pred = forward(batch).to(torch::kFloat32);  // losses in fp32, also under bf16 autocast
     std::vector<torch::Tensor> targets;
     for (const auto& inst : batch.instances) targets.push_back(inst.boxes[0]);
     auto target = torch::stack(targets);
