@@ -22,6 +22,13 @@ void check_amp_supported() {
   }
 }
 
+void throw_amp_error(const std::exception& e) {
+  std::string what = e.what();
+  what = what.substr(0, what.find('\n'));
+  throw Error("--amp: the model failed under LibTorch's CPU bf16 autocast (" + what +
+              "); LibTorch 1.13 does not autocast every op (e.g. LayerNorm) — run without --amp");
+}
+
 AutocastGuard::AutocastGuard(bool enabled) : enabled_(enabled) {
   if (!enabled_) return;
   prev_enabled_ = at::autocast::is_cpu_enabled();

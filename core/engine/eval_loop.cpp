@@ -78,7 +78,7 @@ MetricResults RunnerInternal::run_eval(Runner& r, bool test) {
     {
       torch::NoGradGuard no_grad;
       AutocastGuard autocast(r.amp());
-      dets = to_cpu(r.model().predict(r.device().is_cpu() ? *batch : batch->to(r.device())));
+      dets = to_cpu(amp_checked(r.amp(), [&] { return r.model().predict(r.device().is_cpu() ? *batch : batch->to(r.device())); }));
     }
     for (auto& m : metrics) m->process(*batch, dets);
     r.call_hooks([&](Hook& h) {

@@ -21,7 +21,7 @@ void run_iter(Runner& r, OptimWrapper& optim, int64_t batch_idx, const Batch& ba
   LossDict losses;
   {
     AutocastGuard autocast(r.amp());
-    losses = r.model().loss(on_device);
+    losses = amp_checked(r.amp(), [&] { return r.model().loss(on_device); });
   }
   if (losses.empty()) throw Error("model.loss() returned no loss terms");
   const torch::Tensor total = total_loss(losses);

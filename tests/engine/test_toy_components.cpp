@@ -25,9 +25,11 @@ Record& g_record() {
 struct ToyDetectorOptions {
   double dropout = 0.1;
   int64_t nan_at_iter = -1;  // make the loss NaN at this (1-based) training call
+  bool layer_norm = true;
   template <class V>
   void visit(V& v) {
     v("dropout", dropout);
+    v("layer_norm", layer_norm);
     v("nan_at_iter", nan_at_iter);
   }
 };
@@ -41,7 +43,8 @@ class ToyDetector : public Detector {
   }
   torch::Tensor forward(const Batch& batch) {
     auto x = batch.images.mean({2, 3});
-    x = torch::relu(norm(fc(x)));
+    x = fc(x);
+    x = torch::relu(o_.layer_norm ? norm(x) : x);
     x = torch::dropout(x, o_.dropout, is_training());
     return head(x);
   }
