@@ -1,12 +1,15 @@
 #include "tools/validate_config.h"
 
 #include "core/interfaces/data.h"
+#include "core/io/pretrained.h"
 #include "core/interfaces/model.h"
 
 namespace detseq::cli {
 
 void validate_config(const Config& config) {
-  // The model is cheap to build (random init) and exercises every nested component.
+  // The model is cheap to build (random init) and exercises every nested component; pretrained
+  // weights are not read (their options are still checked).
+  io::ScopedSkipPretrainedLoading skip_weights;
   if (const ConfigNode* model = config.find("model")) {
     build<Detector>(*model, "model");
   }

@@ -23,6 +23,7 @@ LoadOptions read_pretrained_options(const ConfigNode& init_cfg, const std::strin
   out.key = opts.key;
   out.prefix = opts.prefix;
   out.strict = opts.strict;
+  out.ignore_keys = opts.ignore_keys;
   if (!opts.rename.is_null()) {
     const std::string rename_path = path + ".rename";
     if (!opts.rename.is_sequence()) {
@@ -48,6 +49,13 @@ LoadOptions read_pretrained_options(const ConfigNode& init_cfg, const std::strin
   return out;
 }
 
+namespace {
+thread_local bool g_skip_loading = false;
+}  // namespace
+
+ScopedSkipPretrainedLoading::ScopedSkipPretrainedLoading() : previous_(g_skip_loading) { g_skip_loading = true; }
+ScopedSkipPretrainedLoading::~ScopedSkipPretrainedLoading() { g_skip_loading = previous_; }
+
 LoadReport apply_init_cfg(torch::nn::Module& module, const ComponentCfg& init_cfg) {
   const ConfigNode& node = init_cfg.node;
   if (node.is_null()) return {};
@@ -58,6 +66,7 @@ LoadReport apply_init_cfg(torch::nn::Module& module, const ComponentCfg& init_cf
   }
   std::string checkpoint;
   const LoadOptions options = read_pretrained_options(node, init_cfg.path, &checkpoint);
+  if (g_skip_loading) return {};
   LoadReport report;
   try {
     report = load_checkpoint_into(module, checkpoint, options);

@@ -38,6 +38,7 @@ struct PretrainedInitOptions {
   std::string key;
   std::string prefix;
   ConfigNode rename;  // a list of {pattern, replacement}
+  std::vector<std::string> ignore_keys;
   bool strict = false;
   template <class V>
   void visit(V& v) {
@@ -45,6 +46,7 @@ struct PretrainedInitOptions {
     v("key", key, "sub-dict holding the weights; empty = state_dict, model, module or the top level");
     v("prefix", prefix, "load only keys starting with this prefix, with the prefix removed");
     v("rename", rename, "list of {pattern, replacement} regex rules applied in order to the keys");
+    v("ignore_keys", ignore_keys, "regexes of checkpoint keys to drop before loading (e.g. '^fc\\.')");
     v("strict", strict, "fail on any missing, unexpected or shape-mismatched key");
   }
 };
@@ -57,5 +59,18 @@ LoadOptions read_pretrained_options(const ConfigNode& init_cfg, const std::strin
 // Loads the init_cfg's checkpoint into `module` and logs the report. An empty (null) init_cfg does
 // nothing and returns an empty report. A list of init_cfgs is applied in order.
 LoadReport apply_init_cfg(torch::nn::Module& module, const ComponentCfg& init_cfg);
+
+// While alive, apply_init_cfg only checks init_cfg options and does not read checkpoints
+// (`detseq print-config` validates a config without needing its weight files).
+class ScopedSkipPretrainedLoading {
+ public:
+  ScopedSkipPretrainedLoading();
+  ~ScopedSkipPretrainedLoading();
+  ScopedSkipPretrainedLoading(const ScopedSkipPretrainedLoading&) = delete;
+  ScopedSkipPretrainedLoading& operator=(const ScopedSkipPretrainedLoading&) = delete;
+
+ private:
+  bool previous_;
+};
 
 }  // namespace detseq::io

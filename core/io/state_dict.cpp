@@ -119,6 +119,23 @@ StateDict extract_state_dict(const Value& checkpoint, const LoadOptions& options
   bool all_module = !flat.is_empty();
   for (const auto& item : flat) all_module = all_module && starts_with(item.key(), "module.");
   if (all_module) flat = rename_keys(flat, "module.", {});
+  if (!options.ignore_keys.empty()) {
+    std::vector<std::regex> ignore;
+    for (const auto& pattern : options.ignore_keys) {
+      try {
+        ignore.emplace_back(pattern);
+      } catch (const std::regex_error& e) {
+        throw Error(source + ": invalid ignore_keys pattern '" + pattern + "': " + e.what());
+      }
+    }
+    StateDict kept;
+    for (const auto& item : flat) {
+      bool drop = false;
+      for (const auto& re : ignore) drop = drop || std::regex_search(item.key(), re);
+      if (!drop) kept.insert(item.key(), item.value());
+    }
+    flat = std::move(kept);
+  }
   try {
     StateDict out = rename_keys(flat, options.prefix, options.rename);
     if (out.is_empty()) {

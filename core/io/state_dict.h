@@ -40,6 +40,9 @@ struct LoadOptions {
   std::string key;                 // sub-dict of the checkpoint; "" = auto (see above)
   std::string prefix;              // keep only keys under this prefix and strip it ("" = all)
   std::vector<RenameRule> rename;  // applied in order after the prefix
+  // Checkpoint keys (as stored, before prefix/rename) matching any of these regexes are dropped,
+  // e.g. '^fc\.' for the classifier of an ImageNet backbone.
+  std::vector<std::string> ignore_keys;
   bool strict = false;             // any missing/unexpected/mismatched key is an error
 };
 

@@ -95,11 +95,14 @@ TEST(ResNet, TorchvisionResNet50LoadsAndMatchesPyTorch) {
   if (dir.empty()) GTEST_SKIP() << "/usr/bin/python3 with torch is not available";
   auto net = make_backbone("{type: ResNet, depth: 50}");
   io::LoadOptions options;
+  // Without a filter only the ImageNet classifier is left over (num_batches_tracked is dropped).
   auto report = io::load_checkpoint_into(*net, dir + "/resnet50.pth", options);
-  EXPECT_TRUE(report.missing.empty()) << report.summary();
-  EXPECT_TRUE(report.mismatched.empty()) << report.summary();
-  // num_batches_tracked is dropped by the loader; only the classifier is left over.
   EXPECT_EQ(report.unexpected, (std::vector<std::string>{"fc.weight", "fc.bias"})) << report.summary();
+  // With the configs' ignore_keys the import is exact: nothing missing, unexpected or mismatched.
+  options.ignore_keys = {"^fc\\."};
+  options.strict = true;
+  report = io::load_checkpoint_into(*net, dir + "/resnet50.pth", options);
+  EXPECT_TRUE(report.clean()) << report.summary();
   EXPECT_EQ(report.loaded, 265u);
   auto io = test::load_tensors(dir + "/resnet50_io.pth");
   net->eval();
