@@ -18,6 +18,9 @@ struct ImageMeta {
   // to the original image with the inverse, whatever transforms ran.
   double scale_x = 1.0, scale_y = 1.0, offset_x = 0.0, offset_y = 0.0;
   bool flipped = false;  // horizontal flip was applied (for display)
+  // Seed for model-side randomness of this sample, set by the data loader from
+  // (seed, epoch, index, repeat); 0 when the sample did not come through a loader.
+  uint64_t sample_seed = 0;
 
   // mmdetection's scale_factor: (w_scale, h_scale).
   double scale_factor_w() const { return scale_x < 0 ? -scale_x : scale_x; }

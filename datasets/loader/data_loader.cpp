@@ -167,8 +167,13 @@ class ThreadedDataLoader : public DataLoader {
     std::vector<std::optional<Sample>> loaded(total);
     auto load = [&](int64_t k) {
       const int64_t idx = indices[k / R], rep = k % R;
-      Rng rng = sample_rng(spec_.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(idx), static_cast<uint64_t>(rep));
+      const uint64_t seed =
+          derive_seed(spec_.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(idx), static_cast<uint64_t>(rep));
+      Rng rng(seed);
       loaded[k] = dataset_->get(static_cast<size_t>(idx), rng);
+      // Model-side randomness (e.g. Pix2Seq's noise objects) derives from the same seed, so it is
+      // reproducible per (seed, epoch, index, repeat) and survives an exact resume.
+      if (loaded[k]) loaded[k]->meta.sample_seed = mix_seed(seed);
     };
     if (arena_ && total > 1) {
       tbb::parallel_for(int64_t(0), total, load);  // runs inside the arena of the calling task

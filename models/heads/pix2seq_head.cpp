@@ -174,10 +174,11 @@ LossDict Pix2SeqHead::loss(const std::vector<torch::Tensor>& features, const Bat
   std::vector<Instances> instances;
   for (int64_t b = 0; b < batch.size(); ++b) {
     const auto& meta = batch.metas[static_cast<size_t>(b)];
-    // The batch position separates repeated augmentations of one image (num_repeats).
-    seeds.push_back(derive_seed(static_cast<uint64_t>(o_.seed) ^ static_cast<uint64_t>(meta.image_id),
-                                static_cast<uint64_t>(train_calls_), static_cast<uint64_t>(meta.sample_index),
-                                static_cast<uint64_t>(b)));
+    // The loader's per-sample seed already separates epochs and repeated augmentations
+    // (num_repeats) and is reproduced on resume; samples from elsewhere fall back to a counter.
+    const uint64_t source = meta.sample_seed != 0 ? meta.sample_seed : static_cast<uint64_t>(train_calls_);
+    seeds.push_back(derive_seed(static_cast<uint64_t>(o_.seed) ^ static_cast<uint64_t>(meta.image_id), source,
+                                static_cast<uint64_t>(meta.sample_index), static_cast<uint64_t>(b)));
     instances.push_back(batch.instances[static_cast<size_t>(b)].to(torch::kCPU));
   }
   ++train_calls_;
