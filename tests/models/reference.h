@@ -28,7 +28,10 @@ inline std::string reference_dir(const std::string& what) {
   std::stringstream text;
   text << in.rdbuf();
   const size_t version = std::hash<std::string>{}(text.str());
-  const fs::path dir = fs::temp_directory_path() / ("detseq_models_ref_" + std::to_string(version)) / what;
+  // Shared by all test processes (tests/test_main.cpp gives each its own TMPDIR).
+  const char* cache = std::getenv("DETSEQ_TEST_CACHE");
+  const fs::path base = cache ? fs::path(cache) : fs::temp_directory_path();
+  const fs::path dir = base / ("detseq_models_ref_" + std::to_string(version)) / what;
   if (fs::exists(dir / "done")) return dir.string();
   if (std::system("/usr/bin/python3 -c 'import torch, torchvision' >/dev/null 2>&1") != 0) return "";
   // Generate into a private folder, then rename: concurrent test processes never see half a file.
