@@ -8,25 +8,12 @@
 #include <memory>
 #include <string>
 
+#include "tests/test_util.h"
+
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out;  // stdout and stderr together
-};
-
-Result run(const std::string& args) {
-  const std::string cmd = std::string("cd ") + DETSEQ_SOURCE_DIR + " && " + DETSEQ_BINARY + " " + args + " 2>&1";
-  Result r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using Result = detseq::test::CommandResult;
+Result run(const std::string& args) { return detseq::test::run_detseq(args); }
 
 int count_lines(const std::string& s) {
   int lines = 0;

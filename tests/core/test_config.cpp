@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "tests/test_util.h"
 #include "core/config/config.h"
 #include "core/config/yaml_io.h"
 
@@ -13,14 +14,7 @@ namespace {
 
 const std::string kDir = std::string(DETSEQ_SOURCE_DIR) + "/tests/core/configs/";
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using test::error_of;
 
 TEST(Config, ThreeLevelInheritanceWithListOfBases) {
   unsetenv("DETSEQ_TEST_WORKDIR");

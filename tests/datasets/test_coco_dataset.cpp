@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/test_util.h"
 #include "core/config/yaml_io.h"
 #include "core/interfaces/data.h"
 #include "core/util/error.h"
@@ -30,14 +31,7 @@ std::string write_tmp(const std::string& name, const std::string& text) {
   return (dir / name).string();
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using test::error_of;
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/test_util.h"
 #include "core/config/yaml_io.h"
 #include "core/util/error.h"
 #include "datasets/base/det_dataset.h"
@@ -32,14 +33,7 @@ std::string classes_yaml(const DatasetMeta& m) {
   return s + "]";
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using test::error_of;
 
 // Writes coco_tiny8 as VOC (root/VOC/...) and YOLO (root/yolo/...) folders.
 fs::path convert() {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/test_util.h"
 #include "core/config/config.h"
 #include "core/interfaces/model.h"
 #include "core/io/state_dict.h"
@@ -24,26 +25,8 @@ using namespace detseq;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out;  // stdout and stderr together
-};
-
-// Runs the binary from the repo root (the configs' data paths are relative to it), with a hard
-// time limit so a hang fails the test instead of blocking ctest.
-Result run(const std::string& args, int timeout_s = 600) {
-  const std::string cmd = std::string("cd ") + DETSEQ_SOURCE_DIR + " && timeout " + std::to_string(timeout_s) + " " +
-                          DETSEQ_BINARY + " " + args + " 2>&1";
-  Result r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using Result = detseq::test::CommandResult;
+Result run(const std::string& args, int timeout_s = 600) { return detseq::test::run_detseq(args, timeout_s); }
 
 std::string join_args(const std::vector<std::string>& v) {
   std::string s;

@@ -1,0 +1,45 @@
+// Helpers shared by the test executables.
+#pragma once
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <functional>
+#include <string>
+
+#include "core/util/error.h"
+
+namespace detseq::test {
+
+// The message of the detseq::Error that `fn` throws, or "<no error>".
+inline std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
+struct CommandResult {
+  int code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+// Runs the detseq binary from the repo root (configs' data paths are relative to it), with a
+// time limit so a hang fails the test instead of blocking ctest. Needs `cli` in the folder's LIBS.
+inline CommandResult run_detseq(const std::string& args, int timeout_s = 600) {
+  const std::string cmd = std::string("cd ") + DETSEQ_SOURCE_DIR + " && timeout " + std::to_string(timeout_s) + " " +
+                          DETSEQ_BINARY + " " + args + " 2>&1";
+  CommandResult r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  const int status = pclose(pipe);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+}  // namespace detseq::test
