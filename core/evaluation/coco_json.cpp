@@ -2,161 +2,175 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/io/json_array_stream.h"
 #include "core/util/error.h"
 
 namespace detseq::coco {
 namespace {
 
-using simdjson::ondemand::value;
+using simdjson::dom::element;
+using simdjson::dom::object;
 
-double number(value v, const std::string& where) {
+// Field readers: `w` names the element lazily (building a name per field would cost more than
+// parsing), `field` is appended to it in error messages.
+template <class Name>
+double number(element v, const Name& w, const char* field) {
   double d = 0;
-  if (v.get_double().get(d) != simdjson::SUCCESS) throw Error(where + ": expected a number");
+  if (v.get_double().get(d) != simdjson::SUCCESS) throw Error(w() + field + ": expected a number");
   return d;
 }
 
-int64_t integer(value v, const std::string& where) {
+template <class Name>
+int64_t integer(element v, const Name& w, const char* field) {
   int64_t i = 0;
   if (v.get_int64().get(i) == simdjson::SUCCESS) return i;
-  const double d = number(v, where);
-  if (d != std::floor(d)) throw Error(where + ": expected an integer id, got " + std::to_string(d));
+  const double d = number(v, w, field);
+  if (d != std::floor(d)) throw Error(w() + field + ": expected an integer id, got " + std::to_string(d));
   return static_cast<int64_t>(d);
 }
 
-std::array<double, 4> box4(value v, const std::string& where) {
+template <class Name>
+std::string text(element v, const Name& w, const char* field) {
+  std::string_view s;
+  if (v.get_string().get(s) != simdjson::SUCCESS) throw Error(w() + field + ": expected a string");
+  return std::string(s);
+}
+
+template <class Name>
+std::array<double, 4> box4(element v, const Name& w, const char* field) {
   std::array<double, 4> b{};
   size_t n = 0;
-  simdjson::ondemand::array arr;
-  if (v.get_array().get(arr) != simdjson::SUCCESS) throw Error(where + ": expected a list [x, y, w, h]");
-  for (auto x : arr) {
-    if (n >= 4) throw Error(where + ": expected 4 numbers [x, y, w, h], got more");
-    b[n] = number(x.value(), where);
+  simdjson::dom::array arr;
+  if (v.get_array().get(arr) != simdjson::SUCCESS) throw Error(w() + field + ": expected a list [x, y, w, h]");
+  for (element x : arr) {
+    if (n >= 4) throw Error(w() + field + ": expected 4 numbers [x, y, w, h], got more");
+    b[n] = number(x, w, field);
     ++n;
   }
-  if (n != 4) throw Error(where + ": expected 4 numbers [x, y, w, h], got " + std::to_string(n));
+  if (n != 4) throw Error(w() + field + ": expected 4 numbers [x, y, w, h], got " + std::to_string(n));
   return b;
 }
 
-bool flag(value v, const std::string& where) {
+template <class Name>
+bool flag(element v, const Name& w, const char* field) {
   bool b = false;
   if (v.get_bool().get(b) == simdjson::SUCCESS) return b;
-  return integer(v, where) != 0;
+  return integer(v, w, field) != 0;
 }
 
-simdjson::padded_string load_file(const std::string& path) {
-  simdjson::padded_string text;
-  if (simdjson::padded_string::load(path).get(text) != simdjson::SUCCESS)
-    throw Error("cannot read JSON file '" + path + "' (missing or unreadable)");
-  return text;
-}
-
+// Calls fn(object, "where[i]") for every element; the name is built lazily (only errors need it).
 template <class Fn>
-void for_each_object(simdjson::ondemand::array arr, const std::string& where, Fn fn) {
-  size_t i = 0;
-  for (auto item : arr) {
-    simdjson::ondemand::object obj;
-    if (item.get_object().get(obj) != simdjson::SUCCESS)
-      throw Error(where + "[" + std::to_string(i) + "]: expected an object");
-    fn(obj, where + "[" + std::to_string(i) + "]");
+void for_each_object(JsonArrayBatch& batch, const std::string& where, Fn fn) {
+  size_t i = batch.first_index;
+  for (element item : batch.items) {
+    const auto name = [&] { return where + "[" + std::to_string(i) + "]"; };
+    object obj;
+    if (item.get_object().get(obj) != simdjson::SUCCESS) throw Error(name() + ": expected an object");
+    fn(obj, name);
     ++i;
   }
+}
+
+template <class Name>
+CocoImage read_image(object obj, const Name& w) {
+  CocoImage im;
+  bool has_id = false;
+  for (auto [k, v] : obj) {
+    if (k == "id") im.id = integer(v, w, ".id"), has_id = true;
+    else if (k == "width") im.width = integer(v, w, ".width");
+    else if (k == "height") im.height = integer(v, w, ".height");
+    else if (k == "file_name") im.file_name = text(v, w, ".file_name");
+  }
+  if (!has_id) throw Error(w() + ": image without 'id'");
+  return im;
+}
+
+template <class Name>
+CocoAnnotation read_annotation(object obj, const Name& w) {
+  CocoAnnotation a;
+  bool has_area = false;
+  int seen = 0;  // bit flags: image_id, category_id, bbox
+  for (auto [k, v] : obj) {
+    if (k == "id") a.id = integer(v, w, ".id");
+    else if (k == "image_id") a.image_id = integer(v, w, ".image_id"), seen |= 1;
+    else if (k == "category_id") a.category_id = integer(v, w, ".category_id"), seen |= 2;
+    else if (k == "bbox") a.bbox = box4(v, w, ".bbox"), seen |= 4;
+    else if (k == "area") a.area = number(v, w, ".area"), has_area = true;
+    else if (k == "iscrowd") a.iscrowd = flag(v, w, ".iscrowd");
+    else if (k == "ignore") a.ignore = flag(v, w, ".ignore");
+  }
+  if (!(seen & 4)) throw Error(w() + ": annotation without 'bbox' (bbox evaluation needs [x, y, w, h])");
+  if (seen != 7) throw Error(w() + ": annotation without 'image_id' or 'category_id'");
+  if (!has_area) a.area = a.bbox[2] * a.bbox[3];
+  return a;
+}
+
+template <class Name>
+CocoCategory read_category(object obj, const Name& w) {
+  CocoCategory c;
+  bool has_id = false;
+  for (auto [k, v] : obj) {
+    if (k == "id") c.id = integer(v, w, ".id"), has_id = true;
+    else if (k == "name") c.name = text(v, w, ".name");
+  }
+  if (!has_id || c.name.empty()) throw Error(w() + ": category without 'id' or 'name'");
+  return c;
+}
+
+void expect_readable(const std::string& path) {
+  if (!std::filesystem::is_regular_file(path)) throw Error("cannot read JSON file '" + path + "' (missing or unreadable)");
 }
 
 }  // namespace
 
 CocoGroundTruth load_ground_truth(const std::string& path) {
+  expect_readable(path);
   CocoGroundTruth gt;
-  const simdjson::padded_string text = load_file(path);
-  simdjson::ondemand::parser parser;
-  try {
-    simdjson::ondemand::document doc = parser.iterate(text);
-    simdjson::ondemand::object root = doc.get_object();
-    bool has_images = false, has_categories = false;
-    for (auto field : root) {
-      const std::string_view key = field.unescaped_key();
-      if (key == "images") {
-        has_images = true;
-        for_each_object(field.value().get_array(), path + ": images", [&](auto& obj, const std::string& w) {
-          CocoImage im;
-          for (auto f : obj) {
-            const std::string_view k = f.unescaped_key();
-            if (k == "id") im.id = integer(f.value(), w + ".id");
-            else if (k == "width") im.width = integer(f.value(), w + ".width");
-            else if (k == "height") im.height = integer(f.value(), w + ".height");
-            else if (k == "file_name") im.file_name = std::string(std::string_view(f.value().get_string()));
-          }
-          gt.images.push_back(std::move(im));
-        });
-      } else if (key == "annotations") {
-        for_each_object(field.value().get_array(), path + ": annotations", [&](auto& obj, const std::string& w) {
-          CocoAnnotation a;
-          bool has_area = false, has_bbox = false;
-          for (auto f : obj) {
-            const std::string_view k = f.unescaped_key();
-            if (k == "id") a.id = integer(f.value(), w + ".id");
-            else if (k == "image_id") a.image_id = integer(f.value(), w + ".image_id");
-            else if (k == "category_id") a.category_id = integer(f.value(), w + ".category_id");
-            else if (k == "bbox") a.bbox = box4(f.value(), w + ".bbox"), has_bbox = true;
-            else if (k == "area") a.area = number(f.value(), w + ".area"), has_area = true;
-            else if (k == "iscrowd") a.iscrowd = flag(f.value(), w + ".iscrowd");
-            else if (k == "ignore") a.ignore = flag(f.value(), w + ".ignore");
-          }
-          if (!has_bbox) throw Error(w + ": annotation without 'bbox' (bbox evaluation needs [x, y, w, h])");
-          if (!has_area) a.area = a.bbox[2] * a.bbox[3];
-          gt.annotations.push_back(a);
-        });
-      } else if (key == "categories") {
-        has_categories = true;
-        for_each_object(field.value().get_array(), path + ": categories", [&](auto& obj, const std::string& w) {
-          CocoCategory c;
-          for (auto f : obj) {
-            const std::string_view k = f.unescaped_key();
-            if (k == "id") c.id = integer(f.value(), w + ".id");
-            else if (k == "name") c.name = std::string(std::string_view(f.value().get_string()));
-          }
-          gt.categories.push_back(std::move(c));
-        });
-      }
-    }
-    if (!has_images || !has_categories)
-      throw Error(path + ": not a COCO annotation file (needs 'images' and 'categories' lists)");
-  } catch (const simdjson::simdjson_error& e) {
-    throw Error(path + ": invalid COCO annotation JSON (" + std::string(e.what()) + ")");
-  }
+  const auto wanted = [](std::string_view key) { return key == "images" || key == "annotations" || key == "categories"; };
+  const JsonRoot root = stream_json_arrays(path, wanted, [&](JsonArrayBatch& batch) {
+    const std::string where = path + ": " + std::string(batch.key);
+    if (batch.key == "images")
+      for_each_object(batch, where, [&](object obj, const auto& w) { gt.images.push_back(read_image(obj, w)); });
+    else if (batch.key == "annotations")
+      for_each_object(batch, where, [&](object obj, const auto& w) { gt.annotations.push_back(read_annotation(obj, w)); });
+    else
+      for_each_object(batch, where, [&](object obj, const auto& w) { gt.categories.push_back(read_category(obj, w)); });
+  });
+  if (!root.is_object) throw Error(path + ": a COCO annotation file must be a JSON object {images, annotations, categories}");
+  for (const char* required : {"images", "categories"})
+    if (std::find(root.keys.begin(), root.keys.end(), required) == root.keys.end())
+      throw Error(path + ": no '" + std::string(required) +
+                  "' list; not a COCO annotation file (needs 'images' and 'categories', usually 'annotations')");
   return gt;
 }
 
 std::vector<CocoResult> load_results(const std::string& path) {
+  expect_readable(path);
   std::vector<CocoResult> out;
-  const simdjson::padded_string text = load_file(path);
-  simdjson::ondemand::parser parser;
-  try {
-    simdjson::ondemand::document doc = parser.iterate(text);
-    simdjson::ondemand::array arr;
-    if (doc.get_array().get(arr) != simdjson::SUCCESS)
-      throw Error(path + ": a COCO results file must be a JSON list of {image_id, category_id, bbox, score}");
-    for_each_object(arr, path, [&](auto& obj, const std::string& w) {
-      CocoResult r;
-      int seen = 0;
-      for (auto f : obj) {
-        const std::string_view k = f.unescaped_key();
-        if (k == "image_id") r.image_id = integer(f.value(), w + ".image_id"), seen |= 1;
-        else if (k == "category_id") r.category_id = integer(f.value(), w + ".category_id"), seen |= 2;
-        else if (k == "bbox") r.bbox = box4(f.value(), w + ".bbox"), seen |= 4;
-        else if (k == "score") r.score = number(f.value(), w + ".score"), seen |= 8;
-      }
-      if (seen != 15) throw Error(w + ": a result needs image_id, category_id, bbox and score");
-      out.push_back(r);
-    });
-  } catch (const simdjson::simdjson_error& e) {
-    throw Error(path + ": invalid COCO results JSON (" + std::string(e.what()) + ")");
-  }
+  const JsonRoot root = stream_json_arrays(
+      path, [](std::string_view key) { return key.empty(); },
+      [&](JsonArrayBatch& batch) {
+        for_each_object(batch, path, [&](object obj, const auto& w) {
+          CocoResult r;
+          int seen = 0;
+          for (auto [k, v] : obj) {
+            if (k == "image_id") r.image_id = integer(v, w, ".image_id"), seen |= 1;
+            else if (k == "category_id") r.category_id = integer(v, w, ".category_id"), seen |= 2;
+            else if (k == "bbox") r.bbox = box4(v, w, ".bbox"), seen |= 4;
+            else if (k == "score") r.score = number(v, w, ".score"), seen |= 8;
+          }
+          if (seen != 15) throw Error(w() + ": a result needs image_id, category_id, bbox and score");
+          out.push_back(r);
+        });
+      });
+  if (root.is_object) throw Error(path + ": a COCO results file must be a JSON list of {image_id, category_id, bbox, score}");
   return out;
 }
 

@@ -2,13 +2,14 @@
 // order (all categories sorted by id unless metainfo.classes picks and orders a subset); crowd
 // boxes become ignore regions; ground truth for the metric is the file's own annotations.
 #include <algorithm>
+#include <filesystem>
 #include <unordered_map>
 
+#include "core/evaluation/coco_json.h"
 #include "core/logging/logging.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 #include "datasets/base/det_dataset.h"
-#include "datasets/coco/coco_json.h"
 
 namespace detseq {
 
@@ -24,7 +25,10 @@ class CocoDataset : public DetDataset {
   explicit CocoDataset(const CocoDatasetOptions& o) : DetDataset(o, "CocoDataset") {
     if (o.ann_file.empty()) throw ConfigError("CocoDataset: ann_file is required (a COCO instances JSON)");
     const std::string ann_path = root_path(o.ann_file);
-    CocoFile file = read_coco_json(ann_path);
+    if (!std::filesystem::is_regular_file(ann_path)) {
+      throw Error(ann_path + ": annotation file not found (check ann_file and data_root; relative data_root resolves against the working directory)");
+    }
+    CocoGroundTruth file = coco::load_ground_truth(ann_path);
 
     // Classes: requested names in the requested order, else every category by id.
     std::vector<CocoCategory> cats = file.categories;
@@ -57,6 +61,7 @@ class CocoDataset : public DetDataset {
     for (size_t i = 0; i < file.images.size(); ++i) {
       const CocoImage& im = file.images[i];
       if (!index_of.emplace(im.id, i).second) throw Error(ann_path + ": duplicate image id " + std::to_string(im.id));
+      if (im.file_name.empty()) throw Error(ann_path + ": images[" + std::to_string(i) + "] has no 'file_name'");
       if (im.width <= 0 || im.height <= 0)
         throw Error(ann_path + ": image id " + std::to_string(im.id) + " has no positive width/height");
       DetRecord& r = records[i];
@@ -69,6 +74,7 @@ class CocoDataset : public DetDataset {
     CocoGroundTruth gt;
     for (size_t l = 0; l < classes.size(); ++l) gt.categories.push_back({cat_ids[l], classes[l]});
     std::vector<uint8_t> bad_image(records.size(), 0);
+    size_t kept_annotations = 0;  // the selected annotations are compacted in place, not copied
     for (const CocoAnnotation& a : file.annotations) {
       auto img = index_of.find(a.image_id);
       if (img == index_of.end()) {
@@ -83,7 +89,7 @@ class CocoDataset : public DetDataset {
       }
       auto lab = label_of.find(a.category_id);
       if (lab == label_of.end()) continue;  // class not selected
-      gt.annotations.push_back(a);
+      file.annotations[kept_annotations++] = a;
       DetRecord& r = records[img->second];
       // Training boxes as mmdetection takes them: skip degenerate boxes and ones outside the image.
       const auto& b = a.bbox;
@@ -95,7 +101,9 @@ class CocoDataset : public DetDataset {
       r.ignore.push_back(a.iscrowd || a.ignore ? 1 : 0);
       r.area.push_back(a.area);
     }
-    for (const auto& im : file.images) gt.images.push_back(im);
+    file.annotations.resize(kept_annotations);
+    gt.annotations = std::move(file.annotations);
+    gt.images = std::move(file.images);
     if (std::any_of(bad_image.begin(), bad_image.end(), [](uint8_t b) { return b != 0; })) {
       std::vector<DetRecord> kept;
       for (size_t i = 0; i < records.size(); ++i)

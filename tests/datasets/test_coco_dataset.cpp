@@ -100,9 +100,9 @@ TEST(CocoDataset, StructuralErrorsAreOneLine) {
             std::string::npos);
   EXPECT_NE(bad("bbox.json", "{" + img + ", " + cats +
                                  ", \"annotations\": [{\"id\": 7, \"image_id\": 1, \"category_id\": 1, \"bbox\": [1,2,3], \"area\": 12}]}")
-                .find("bbox has 3 numbers"),
+                .find("annotations[0].bbox: expected 4 numbers [x, y, w, h], got 3"),
             std::string::npos);
-  EXPECT_NE(bad("type.json", "{\"images\": [{\"id\": \"one\", \"file_name\": \"a.jpg\"}], " + cats + "}").find("malformed JSON"),
+  EXPECT_NE(bad("type.json", "{\"images\": [{\"id\": \"one\", \"file_name\": \"a.jpg\"}], " + cats + "}").find("images[0].id: expected a number"),
             std::string::npos);
   EXPECT_NE(error_of([] { make("", "/nonexistent/x.json"); }).find("annotation file not found"), std::string::npos);
   const std::string badcat = "{" + img + ", " + cats +
