@@ -21,12 +21,15 @@ Batch collate(std::vector<Sample>& samples, double pad_value, int64_t size_divis
     W = (W + size_divisor - 1) / size_divisor * size_divisor;
   }
   const int64_t B = static_cast<int64_t>(samples.size());
-  batch.images = torch::full({B, 3, H, W}, pad_value, torch::kFloat32);
+  batch.images = torch::empty({B, 3, H, W}, torch::kFloat32);  // only the padding is filled below
   batch.masks = torch::ones({B, H, W}, torch::kBool);
   for (int64_t i = 0; i < B; ++i) {
     Sample& s = samples[i];
     const int64_t h = s.image.size(1), w = s.image.size(2);
-    batch.images[i].narrow(1, 0, h).narrow(2, 0, w).copy_(s.image);
+    torch::Tensor dst = batch.images[i];
+    dst.narrow(1, 0, h).narrow(2, 0, w).copy_(s.image);
+    if (h < H) dst.narrow(1, h, H - h).fill_(pad_value);
+    if (w < W) dst.narrow(1, 0, h).narrow(2, w, W - w).fill_(pad_value);
     const int64_t vh = std::min(h, s.meta.img_height > 0 ? s.meta.img_height : h);
     const int64_t vw = std::min(w, s.meta.img_width > 0 ? s.meta.img_width : w);
     batch.masks[i].narrow(0, 0, vh).narrow(1, 0, vw).fill_(false);

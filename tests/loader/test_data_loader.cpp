@@ -130,6 +130,10 @@ TEST(Collate, PadsToLargestAndMasksPadding) {
   EXPECT_EQ(b.masks[1].logical_not().sum().item<int64_t>(), 15);
   EXPECT_TRUE(b.masks[1][5][0].item<bool>());
   EXPECT_EQ(b.images[0][0][7][7].item<float>(), -1.0f);
+  // Every pixel is either the image's (1) or padding (-1): 60 and 54 image pixels out of 192.
+  EXPECT_EQ(b.images[0].sum().item<float>(), 60 - 132);
+  EXPECT_EQ(b.images[1].sum().item<float>(), 54 - 138);
+  EXPECT_EQ(b.images.abs().eq(1).all().item<bool>(), true);
   EXPECT_EQ(b.metas[0].pad_height, 8);
 }
 
@@ -161,7 +165,9 @@ TEST(BatchPlan, AspectRatioGroupingKeepsOrientationTogether) {
   size_t total = 0;
   for (size_t k = 0; k < batches.size(); ++k) {
     total += batches[k].size();
-    if (batches[k].size() == 2 && k + 1 < batches.size()) EXPECT_EQ(wide(batches[k][0]), wide(batches[k][1]));
+    if (batches[k].size() == 2 && k + 1 < batches.size()) {
+      EXPECT_EQ(wide(batches[k][0]), wide(batches[k][1]));
+    }
   }
   EXPECT_EQ(total, 12u);
 }

@@ -126,3 +126,19 @@ TEST(Formatting, RandomChoiceAndRandomApply) {
     EXPECT_NE(std::string(e.what()).find("pipeline.0.transforms.0"), std::string::npos) << e.what();
   }
 }
+
+TEST(Photometric, NormalizeAndPackMatchTheTorchFormula) {
+  Sample s = gradient_sample();
+  const torch::Tensor mean = torch::tensor({123.675, 116.28, 103.53}), std = torch::tensor({58.395, 57.12, 57.375});
+  const torch::Tensor expected = ((s.image.to(torch::kDouble) - mean) / std).permute({2, 0, 1}).to(torch::kFloat32);
+  Rng rng(0);
+  make("{type: Normalize}")->apply(s, rng);
+  make("{type: PackDetInputs}")->apply(s, rng);
+  ASSERT_EQ(s.image.sizes(), expected.sizes());
+  EXPECT_TRUE(s.image.is_contiguous());
+  EXPECT_TRUE(torch::allclose(s.image, expected, 1e-5, 1e-5));
+  // Packing a uint8 image (no Normalize) keeps 0..255 values.
+  Sample raw = gradient_sample();
+  make("{type: PackDetInputs}")->apply(raw, rng);
+  EXPECT_TRUE(torch::equal(raw.image, gradient_sample().image.permute({2, 0, 1}).to(torch::kFloat32)));
+}
