@@ -2,6 +2,7 @@
 // rank 0, compute there and share the scores with every rank.
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -80,7 +81,7 @@ MetricResults RunnerInternal::run_eval(Runner& r, bool test) {
       AutocastGuard autocast(r.amp());
       dets = to_cpu(amp_checked(r.amp(), [&] { return r.model().predict(r.device().is_cpu() ? *batch : batch->to(r.device())); }));
     }
-    for (auto& m : metrics) m->process(*batch, dets);
+    process_metrics(metrics, *batch, dets);
     r.call_hooks([&](Hook& h) {
       test ? h.after_test_iter(r, idx, *batch, dets) : h.after_val_iter(r, idx, *batch, dets);
     });
@@ -97,6 +98,25 @@ MetricResults RunnerInternal::run_eval(Runner& r, bool test) {
   if (previous == RunnerMode::Train) r.model().train();
   r.set_mode(previous);
   return results;
+}
+
+void RunnerInternal::process_metrics(std::vector<std::shared_ptr<Metric>>& metrics, const Batch& batch, const std::vector<Detections>& dets) {
+  const bool has_repeat = std::any_of(batch.metas.begin(), batch.metas.end(), [](const ImageMeta& m) { return m.padding_repeat; });
+  if (!has_repeat) {
+    for (auto& m : metrics) m->process(batch, dets);
+    return;
+  }
+  Batch kept;
+  kept.images = batch.images, kept.masks = batch.masks;
+  std::vector<Detections> kept_dets;
+  for (size_t i = 0; i < batch.metas.size(); ++i) {
+    if (batch.metas[i].padding_repeat) continue;
+    kept.metas.push_back(batch.metas[i]);
+    if (i < batch.instances.size()) kept.instances.push_back(batch.instances[i]);
+    if (i < dets.size()) kept_dets.push_back(dets[i]);
+  }
+  if (kept.metas.empty()) return;
+  for (auto& m : metrics) m->process(kept, kept_dets);
 }
 
 MetricResults Runner::val() {

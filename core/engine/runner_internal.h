@@ -28,6 +28,10 @@ struct RunnerInternal {
   static void run_train(Runner& runner);
   // eval_loop.cpp
   static MetricResults run_eval(Runner& runner, bool test);
+  // Feeds one batch to the metrics, leaving out the repeats that pad this rank's share of a
+  // distributed split (ImageMeta::padding_repeat): the rank that owns an image evaluates it once.
+  static void process_metrics(std::vector<std::shared_ptr<Metric>>& metrics, const Batch& batch,
+                              const std::vector<Detections>& dets);
 };
 
 }  // namespace detseq

@@ -54,6 +54,13 @@ void RunnerInternal::run_train(Runner& r) {
   OptimWrapper& optim = r.optim_wrapper();
   const int64_t per_epoch = loader.batches_per_epoch();
   if (per_epoch <= 0) throw Error("train_dataloader yields no batches (dataset smaller than one batch?)");
+  if (dist::is_distributed()) {
+    // Every rank must step the same number of times, or the gradient all-reduce waits forever.
+    for (const std::string& other : dist::all_gather_bytes(std::to_string(per_epoch)))
+      if (other != std::to_string(per_epoch))
+        throw Error("train_dataloader: ranks have different batch counts per epoch (" + other + " vs " +
+                    std::to_string(per_epoch) + "); keep sampler.round_up: true (the default) for training");
+  }
   if (r.by_epoch_) r.max_iters_ = r.max_epochs_ * per_epoch;
   else r.max_epochs_ = (r.max_iters_ + per_epoch - 1) / per_epoch;
   r.param_schedulers();  // built (and their step-0 lr set) before a resume overwrites their state

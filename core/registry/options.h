@@ -144,7 +144,8 @@ class OptionDescriber {
  private:
   template <class T>
   static std::string dump_default(const T& value) {
-    std::string text = dump_yaml(options_detail::to_node(value));
+    using options_detail::to_node;  // unqualified: a component's own value type adds a to_node by ADL
+    std::string text = dump_yaml(to_node(value));
     while (!text.empty() && text.back() == '\n') text.pop_back();
     return text;
   }

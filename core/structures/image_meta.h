@@ -21,6 +21,9 @@ struct ImageMeta {
   // Seed for model-side randomness of this sample, set by the data loader from
   // (seed, epoch, index, repeat); 0 when the sample did not come through a loader.
   uint64_t sample_seed = 0;
+  // A repeat that pads a rank's share to an even distributed split (sampler round_up): trained on
+  // like any sample, but left out of evaluation so no image counts twice.
+  bool padding_repeat = false;
 
   // mmdetection's scale_factor: (w_scale, h_scale).
   double scale_factor_w() const { return scale_x < 0 ? -scale_x : scale_x; }

@@ -64,7 +64,7 @@ struct SamplerCfg {
   void visit(V& v) {
     v("type", type, "DefaultSampler | InfiniteSampler");
     v("shuffle", shuffle, "shuffle each epoch");
-    v("round_up", round_up, "distributed: pad to an even split by repeating (the only mode)");
+    v("round_up", round_up, "distributed: pad ranks to equal counts by repeating (false: uneven, evaluation only)");
   }
 };
 
@@ -88,7 +88,7 @@ class ThreadedDataLoader : public DataLoader {
     SamplerCfg sampler = read_options<SamplerCfg>(o.sampler, "sampler");
     if (sampler.type != "DefaultSampler" && sampler.type != "InfiniteSampler")
       throw ConfigError("DataLoader: sampler.type must be DefaultSampler or InfiniteSampler, got '" + sampler.type + "'");
-    if (!sampler.round_up) throw ConfigError("DataLoader: sampler.round_up: false is not supported (ranks need equal batch counts)");
+    spec_.round_up = sampler.round_up;
     infinite_ = sampler.type == "InfiniteSampler";
     spec_.shuffle = sampler.shuffle.value_or(o.shuffle.value_or(true));
     if (!o.batch_sampler.is_null()) {
@@ -157,7 +157,7 @@ class ThreadedDataLoader : public DataLoader {
   void plan(int64_t epoch) {
     epoch_ = epoch;
     const int64_t n = static_cast<int64_t>(dataset_->size());
-    batches_ = plan_batches(spec_, n, epoch, [this](int64_t i) { return dataset_->aspect_ratio(i) >= 1.0; });
+    batches_ = plan_batches(spec_, n, epoch, [this](int64_t i) { return dataset_->aspect_ratio(static_cast<size_t>(i)) >= 1.0; });
     batches_size_ = batches_.size();
   }
 
@@ -165,15 +165,19 @@ class ThreadedDataLoader : public DataLoader {
     const int64_t R = o_.num_repeats;
     const int64_t total = static_cast<int64_t>(indices.size()) * R;
     std::vector<std::optional<Sample>> loaded(total);
+    const int64_t n = static_cast<int64_t>(dataset_->size());
     auto load = [&](int64_t k) {
-      const int64_t idx = indices[k / R], rep = k % R;
+      const int64_t idx = original_index(indices[k / R], n), rep = k % R;
       const uint64_t seed =
           derive_seed(spec_.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(idx), static_cast<uint64_t>(rep));
       Rng rng(seed);
       loaded[k] = dataset_->get(static_cast<size_t>(idx), rng);
       // Model-side randomness (e.g. Pix2Seq's noise objects) derives from the same seed, so it is
       // reproducible per (seed, epoch, index, repeat) and survives an exact resume.
-      if (loaded[k]) loaded[k]->meta.sample_seed = mix_seed(seed);
+      if (loaded[k]) {
+        loaded[k]->meta.sample_seed = mix_seed(seed);
+        loaded[k]->meta.padding_repeat = is_padding_repeat(indices[k / R], n);
+      }
     };
     if (arena_ && total > 1) {
       tbb::parallel_for(int64_t(0), total, load);  // runs inside the arena of the calling task

@@ -20,8 +20,8 @@ std::vector<int64_t> rank_indices(const SamplerSpec& spec, int64_t n, int64_t ep
   }
   if (spec.world_size == 1 || n == 0) return order;
   const int64_t per_rank = (n + spec.world_size - 1) / spec.world_size;
-  const int64_t total = per_rank * spec.world_size;
-  for (int64_t i = n; i < total; ++i) order.push_back(order[(i - n) % n]);  // pad by repeating
+  const int64_t total = spec.round_up ? per_rank * spec.world_size : n;
+  for (int64_t i = n; i < total; ++i) order.push_back(order[(i - n) % n] + n);  // pad by repeating, marked
   std::vector<int64_t> mine;
   mine.reserve(per_rank);
   for (int64_t i = spec.rank; i < total; i += spec.world_size) mine.push_back(order[i]);
@@ -43,7 +43,7 @@ std::vector<std::vector<int64_t>> plan_batches(const SamplerSpec& spec, int64_t 
     // mixed into final batches.
     std::vector<int64_t> bucket[2];
     for (int64_t i : indices) {
-      auto& b = bucket[is_wide(i) ? 0 : 1];
+      auto& b = bucket[is_wide(original_index(i, n)) ? 0 : 1];
       b.push_back(i);
       if (static_cast<int64_t>(b.size()) == spec.batch_size) batches.push_back(std::move(b)), b.clear();
     }

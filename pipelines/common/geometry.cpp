@@ -75,7 +75,14 @@ void crop_sample(Sample& sample, int64_t x0, int64_t y0, int64_t w, int64_t h, b
   apply_map(sample, {1, -double(x0), 1, -double(y0)}, w, h, drop_empty);
 }
 
-void pad_sample(Sample& sample, int64_t pad_w, int64_t pad_h, double value) {
+ConfigNode to_node(const PadValue& v) {
+  if (v.rgb[0] == v.rgb[1] && v.rgb[1] == v.rgb[2]) return make_scalar(v.rgb[0]);
+  ConfigNode out = ConfigNode::sequence();
+  for (double c : v.rgb) out.push_back(make_scalar(c));
+  return out;
+}
+
+void pad_sample(Sample& sample, int64_t pad_w, int64_t pad_h, const PadValue& value) {
   const int64_t w = image_width(sample), h = image_height(sample);
   if (pad_w < w || pad_h < h) {
     throw Error("Pad: target " + std::to_string(pad_w) + "x" + std::to_string(pad_h) + " is smaller than the " +
@@ -84,7 +91,7 @@ void pad_sample(Sample& sample, int64_t pad_w, int64_t pad_h, double value) {
   if (pad_w != w || pad_h != h) {
     cv::Mat out;
     cv::copyMakeBorder(mat_view(sample.image), out, 0, static_cast<int>(pad_h - h), 0, static_cast<int>(pad_w - w),
-                       cv::BORDER_CONSTANT, cv::Scalar::all(value));
+                       cv::BORDER_CONSTANT, cv::Scalar(value.rgb[0], value.rgb[1], value.rgb[2]));
     sample.image = tensor_from_mat(out);
   }
   sample.meta.pad_width = pad_w;
@@ -92,3 +99,26 @@ void pad_sample(Sample& sample, int64_t pad_w, int64_t pad_h, double value) {
 }
 
 }  // namespace detseq::pipe
+
+namespace detseq {
+
+pipe::PadValue ConfigConvert<pipe::PadValue>::from(const ConfigNode& n, const std::string& path) {
+  if (n.is_map()) {
+    if (!n.has("img"))
+      throw ConfigError(describe_location(path, n) + ": a pad_val dict needs an 'img' value, e.g. {img: 0, seg: 255}");
+    return from(n.at("img"), path + ".img");
+  }
+  if (n.is_sequence()) {
+    const auto v = n.as<std::vector<double>>(path);
+    if (v.size() != 3) {
+      throw ConfigError(describe_location(path, n) + ": expected one number or 3 (one per channel, RGB), got " +
+                        std::to_string(v.size()));
+    }
+    pipe::PadValue out;
+    out.rgb = {v[0], v[1], v[2]};
+    return out;
+  }
+  return pipe::PadValue(n.as<double>(path));
+}
+
+}  // namespace detseq

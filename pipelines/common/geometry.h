@@ -3,9 +3,22 @@
 #pragma once
 #include <torch/types.h>
 
+#include <array>
+
+#include "core/config/config_node.h"
 #include "core/structures/sample.h"
 
 namespace detseq::pipe {
+
+// A padding fill value as mmdetection writes it: one number for all channels, one per channel
+// [r, g, b], or a dict {img: <number or [r, g, b]>, seg: ...} of which only `img` applies (no
+// segmentation maps here). In the image's current units.
+struct PadValue {
+  std::array<double, 3> rgb{0, 0, 0};
+  PadValue() = default;
+  PadValue(double v) : rgb{v, v, v} {}  // implicit on purpose: a number is a valid pad value
+};
+ConfigNode to_node(const PadValue& v);  // the default in `registry describe` (found by ADL)
 
 struct AxisMap {
   double sx = 1, ox = 0, sy = 1, oy = 0;
@@ -34,6 +47,14 @@ void crop_sample(Sample& sample, int64_t x0, int64_t y0, int64_t w, int64_t h, b
 
 // Pads bottom/right to (pad_w, pad_h) with `value` (per channel, in the image's current units);
 // the "current image" size in meta stays, the pad size grows.
-void pad_sample(Sample& sample, int64_t pad_w, int64_t pad_h, double value);
+void pad_sample(Sample& sample, int64_t pad_w, int64_t pad_h, const PadValue& value);
 
 }  // namespace detseq::pipe
+
+namespace detseq {
+template <>
+struct ConfigConvert<pipe::PadValue> {
+  static constexpr const char* name = "number|[r,g,b]";
+  static pipe::PadValue from(const ConfigNode& n, const std::string& path);
+};
+}  // namespace detseq

@@ -14,14 +14,14 @@ struct LargeScaleJitterOptions {
   double min_scale = 0.3;
   double max_scale = 2.0;
   bool pad = true;
-  double pad_val = 0.0;
+  pipe::PadValue pad_val;
   template <class V>
   void visit(V& v) {
     v("output_size", output_size, "side of the square target");
     v("min_scale", min_scale, "smallest jitter factor of the target side");
     v("max_scale", max_scale, "largest jitter factor");
     v("pad", pad, "pad to output_size x output_size (false: pad later, e.g. after Normalize)");
-    v("pad_val", pad_val, "fill value in the image's current units");
+    v("pad_val", pad_val, "fill value in the image's current units: a number, [r, g, b] or {img: ...}");
   }
 };
 

@@ -11,13 +11,13 @@ struct PadOptions {
   std::vector<int64_t> size;
   std::optional<int64_t> size_divisor;
   bool pad_to_square = false;
-  double pad_val = 0.0;
+  pipe::PadValue pad_val;
   template <class V>
   void visit(V& v) {
     v("size", size, "[w, h] (or one number for a square) to pad to");
     v("size_divisor", size_divisor, "pad each side up to a multiple of this");
     v("pad_to_square", pad_to_square, "pad the short side up to the long side");
-    v("pad_val", pad_val, "fill value in the image's current units");
+    v("pad_val", pad_val, "fill value in the image's current units: a number, [r, g, b] or {img: ...}");
   }
 };
 

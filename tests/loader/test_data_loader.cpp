@@ -150,10 +150,31 @@ TEST(BatchPlan, DistributedSplitIsEvenAndCoversEverything) {
     EXPECT_EQ(idx.size(), per_rank);
     all.insert(idx.begin(), idx.end());
   }
-  EXPECT_EQ(per_rank, 4u);  // 10 padded to 12
-  for (int64_t i = 0; i < 10; ++i) EXPECT_GE(all.count(i), 1u);
+  EXPECT_EQ(per_rank, 4u);  // 10 padded to 12: two repeats, marked as index + 10
+  for (int64_t i = 0; i < 10; ++i) EXPECT_EQ(all.count(i), 1u);
+  std::vector<int64_t> repeats;
+  for (int64_t i : all)
+    if (is_padding_repeat(i, 10)) repeats.push_back(original_index(i, 10));
+  ASSERT_EQ(repeats.size(), 2u);
+  for (int64_t i : repeats) EXPECT_LT(i, 10);
   spec.rank = 0;
   EXPECT_NE(rank_indices(spec, 10, 4), rank_indices(spec, 10, 5));
+}
+
+TEST(BatchPlan, RoundUpFalseSplitsUnevenlyWithoutRepeats) {
+  SamplerSpec spec;
+  spec.world_size = 3;
+  spec.round_up = false;
+  std::multiset<int64_t> all;
+  std::vector<size_t> sizes;
+  for (int r = 0; r < 3; ++r) {
+    spec.rank = r;
+    auto idx = rank_indices(spec, 10, 0);
+    sizes.push_back(idx.size());
+    all.insert(idx.begin(), idx.end());
+  }
+  EXPECT_EQ(sizes, (std::vector<size_t>{4, 3, 3}));
+  EXPECT_EQ(all, (std::multiset<int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
 }
 
 TEST(BatchPlan, AspectRatioGroupingKeepsOrientationTogether) {

@@ -6,8 +6,10 @@
 #include "core/interfaces/data.h"
 #include "core/util/error.h"
 #include "pipelines/compose.h"
+#include "tests/test_util.h"
 
 using namespace detseq;
+using detseq::test::error_of;
 
 namespace {
 
@@ -125,6 +127,24 @@ TEST(Formatting, RandomChoiceAndRandomApply) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("pipeline.0.transforms.0"), std::string::npos) << e.what();
   }
+}
+
+TEST(Photometric, PadValueIsANumberPerChannelOrMmdetDict) {
+  Rng rng(0);
+  auto corner = [&](const std::string& pad_val) {
+    Sample s = gradient_sample();
+    make("{type: Pad, size: [64, 64], pad_val: " + pad_val + "}")->apply(s, rng);
+    return std::vector<int64_t>{s.image[63][63][0].item<int64_t>(), s.image[63][63][1].item<int64_t>(),
+                                s.image[63][63][2].item<int64_t>()};
+  };
+  EXPECT_EQ(corner("114"), (std::vector<int64_t>{114, 114, 114}));
+  EXPECT_EQ(corner("[1, 2, 3]"), (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(corner("{img: [4, 5, 6], seg: 255}"), (std::vector<int64_t>{4, 5, 6}));
+  EXPECT_EQ(corner("{img: 7}"), (std::vector<int64_t>{7, 7, 7}));
+  EXPECT_NE(error_of([] { make("{type: Pad, size: [64, 64], pad_val: [1, 2]}"); }).find("expected one number or 3"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { make("{type: Pad, size: [64, 64], pad_val: {seg: 255}}"); }).find("needs an 'img' value"),
+            std::string::npos);
 }
 
 TEST(Photometric, NormalizeAndPackMatchTheTorchFormula) {
