@@ -113,6 +113,55 @@ CocoAnnotation read_annotation(object obj, const Name& w) {
 }
 
 template <class Name>
+Segmentation read_segmentation(element v, const Name& w) {
+  Segmentation seg;
+  simdjson::dom::array polygons;
+  simdjson::dom::object rle;
+  if (v.get_array().get(polygons) == simdjson::SUCCESS) {
+    for (element poly : polygons) {
+      simdjson::dom::array coords;
+      if (poly.get_array().get(coords) != simdjson::SUCCESS)
+        throw Error(w() + ".segmentation: expected a list of polygons [[x0, y0, x1, y1, ...], ...]");
+      std::vector<float> p;
+      for (element c : coords) p.push_back(static_cast<float>(number(c, w, ".segmentation")));
+      if (p.size() % 2 != 0 || p.size() < 6)
+        throw Error(w() + ".segmentation: a polygon needs an even number (>= 6) of coordinates, got " + std::to_string(p.size()));
+      seg.polygons.push_back(std::move(p));
+    }
+  } else if (v.get_object().get(rle) == simdjson::SUCCESS) {
+    element counts, size;
+    if (rle["counts"].get(counts) != simdjson::SUCCESS || rle["size"].get(size) != simdjson::SUCCESS)
+      throw Error(w() + ".segmentation: an RLE needs 'counts' and 'size' [h, w]");
+    simdjson::dom::array size_arr;
+    if (size.get_array().get(size_arr) != simdjson::SUCCESS || size_arr.size() != 2)
+      throw Error(w() + ".segmentation.size: expected [height, width]");
+    seg.rle_height = integer(size_arr.at(0), w, ".segmentation.size");
+    seg.rle_width = integer(size_arr.at(1), w, ".segmentation.size");
+    std::string_view text;
+    simdjson::dom::array runs;
+    if (counts.get_string().get(text) == simdjson::SUCCESS) {
+      try {
+        seg.rle_counts = decode_rle_string(std::string(text));
+      } catch (const Error& e) {
+        throw Error(w() + ".segmentation.counts: " + e.what());
+      }
+    } else if (counts.get_array().get(runs) == simdjson::SUCCESS) {
+      for (element r : runs) seg.rle_counts.push_back(static_cast<uint32_t>(integer(r, w, ".segmentation.counts")));
+    } else {
+      throw Error(w() + ".segmentation.counts: expected a list of run lengths or a compressed RLE string");
+    }
+    uint64_t total = 0;
+    for (uint32_t c : seg.rle_counts) total += c;
+    if (total != static_cast<uint64_t>(seg.rle_height * seg.rle_width))
+      throw Error(w() + ".segmentation: RLE runs cover " + std::to_string(total) + " pixels, size says " +
+                  std::to_string(seg.rle_height) + "x" + std::to_string(seg.rle_width));
+  } else {
+    throw Error(w() + ".segmentation: expected polygons [[x, y, ...], ...] or an RLE {counts, size}");
+  }
+  return seg;
+}
+
+template <class Name>
 CocoCategory read_category(object obj, const Name& w) {
   CocoCategory c;
   bool has_id = false;
@@ -130,7 +179,7 @@ void expect_readable(const std::string& path) {
 
 }  // namespace
 
-CocoGroundTruth load_ground_truth(const std::string& path) {
+CocoGroundTruth load_ground_truth(const std::string& path, bool with_segmentation) {
   expect_readable(path);
   CocoGroundTruth gt;
   const auto wanted = [](std::string_view key) { return key == "images" || key == "annotations" || key == "categories"; };
@@ -139,7 +188,12 @@ CocoGroundTruth load_ground_truth(const std::string& path) {
     if (batch.key == "images")
       for_each_object(batch, where, [&](object obj, const auto& w) { gt.images.push_back(read_image(obj, w)); });
     else if (batch.key == "annotations")
-      for_each_object(batch, where, [&](object obj, const auto& w) { gt.annotations.push_back(read_annotation(obj, w)); });
+      for_each_object(batch, where, [&](object obj, const auto& w) {
+        gt.annotations.push_back(read_annotation(obj, w));
+        if (!with_segmentation) return;
+        element seg;
+        gt.segmentations.push_back(obj["segmentation"].get(seg) == simdjson::SUCCESS ? read_segmentation(seg, w) : Segmentation{});
+      });
     else
       for_each_object(batch, where, [&](object obj, const auto& w) { gt.categories.push_back(read_category(obj, w)); });
   });

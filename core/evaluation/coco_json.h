@@ -8,9 +8,11 @@
 
 namespace detseq::coco {
 
-// Reads images, annotations (bbox, area, iscrowd, optional ignore) and categories; segmentation
-// and other keys are skipped. An annotation without `area` gets its box area w*h.
-CocoGroundTruth load_ground_truth(const std::string& path);
+// Reads images, annotations (bbox, area, iscrowd, optional ignore) and categories; other keys are
+// skipped, and so is `segmentation` unless `with_segmentation` (then gt.segmentations holds one
+// entry per annotation: polygons, or RLE with compressed strings decoded; empty if absent).
+// An annotation without `area` gets its box area w*h.
+CocoGroundTruth load_ground_truth(const std::string& path, bool with_segmentation = false);
 
 // Reads a results file: a JSON list of {image_id, category_id, bbox: [x, y, w, h], score}.
 std::vector<CocoResult> load_results(const std::string& path);

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/structures/segmentation.h"
+
 namespace detseq {
 
 struct CocoImage {
@@ -33,6 +35,9 @@ struct CocoGroundTruth {
   std::vector<CocoImage> images;
   std::vector<CocoAnnotation> annotations;
   std::vector<CocoCategory> categories;
+  // Parallel to `annotations` when read with segmentations (instance masks), else empty: the
+  // polygons are most of a COCO file and box-only training never needs them.
+  std::vector<Segmentation> segmentations;
 };
 
 // One detection in a COCO results file.

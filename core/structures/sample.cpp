@@ -15,6 +15,7 @@ Instances Instances::select(const torch::Tensor& keep) const {
   out.boxes = boxes.index({keep});
   out.labels = labels.index({keep});
   out.ignore = ignore.index({keep});
+  if (masks.defined()) out.masks = masks.index({keep});
   return out;
 }
 
@@ -28,6 +29,7 @@ Instances Instances::to(const torch::Device& device, bool non_blocking) const {
   out.boxes = boxes.to(device, non_blocking);
   out.labels = labels.to(device, non_blocking);
   out.ignore = ignore.to(device, non_blocking);
+  if (masks.defined()) out.masks = masks.to(device, non_blocking);
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/structures/image_meta.h"
+#include "core/structures/segmentation.h"
 
 namespace detseq {
 
@@ -14,6 +15,10 @@ struct Instances {
   torch::Tensor boxes;   // float32 [N, 4]
   torch::Tensor labels;  // int64 [N]
   torch::Tensor ignore;  // bool [N]: crowd / ignore regions, never training targets
+  // uint8 [N, H, W] instance masks (1 inside) at the image's current size, or undefined when
+  // the pipeline did not ask for them (LoadAnnotations with_mask). Every geometric transform
+  // moves them with the image; after collate they stay per image, top-left aligned like it.
+  torch::Tensor masks;
 
   static Instances empty();
   int64_t size() const { return boxes.defined() ? boxes.size(0) : 0; }
@@ -29,6 +34,9 @@ struct Sample {
   torch::Tensor image;
   Instances instances;
   ImageMeta meta;
+  // Instance outlines as the dataset parsed them (parallel to instances), present only when the
+  // dataset read segmentations; LoadAnnotations(with_mask) turns them into instances.masks.
+  std::vector<Segmentation> segmentations;
 };
 
 struct Batch {

@@ -78,6 +78,22 @@ std::string label_text(const ClassStyle& style, int64_t label, const float* scor
 
 }  // namespace
 
+// Half-transparent fill of each instance mask in its class colour, under the boxes.
+static void blend_masks(cv::Mat& rgb, const torch::Tensor& masks, const int64_t* labels, const ClassStyle& style) {
+  const torch::Tensor m = masks.to(torch::kCPU, torch::kUInt8).contiguous();
+  const int h = std::min<int>(rgb.rows, static_cast<int>(m.size(1))), w = std::min<int>(rgb.cols, static_cast<int>(m.size(2)));
+  for (int64_t i = 0; i < m.size(0); ++i) {
+    const cv::Mat mask(static_cast<int>(m.size(1)), static_cast<int>(m.size(2)), CV_8UC1, m[i].data_ptr<uint8_t>());
+    const Rgb c = style.palette.color(labels[i]);
+    for (int y = 0; y < h; ++y) {
+      const uint8_t* in = mask.ptr<uint8_t>(y);
+      cv::Vec3b* px = rgb.ptr<cv::Vec3b>(y);
+      for (int x = 0; x < w; ++x)
+        if (in[x]) px[x] = cv::Vec3b((px[x][0] + c[0]) / 2, (px[x][1] + c[1]) / 2, (px[x][2] + c[2]) / 2);
+    }
+  }
+}
+
 void draw_boxes(cv::Mat& rgb, const BoxSet& set, const ClassStyle& style, const DrawOptions& options) {
   if (rgb.type() != CV_8UC3) throw Error("draw_boxes: expected a CV_8UC3 RGB image");
   if (!set.boxes.defined() || set.boxes.numel() == 0) return;
@@ -103,6 +119,7 @@ void draw_boxes(cv::Mat& rgb, const BoxSet& set, const ClassStyle& style, const 
     const float* s = scores.data_ptr<float>();
     std::stable_sort(order.begin(), order.end(), [s](int64_t a, int64_t c) { return s[a] < s[c]; });
   }
+  if (set.masks.defined() && set.masks.dim() == 3 && set.masks.size(0) == k) blend_masks(rgb, set.masks, l, style);
   for (int64_t i : order) {
     const float* score = has_scores ? scores.data_ptr<float>() + i : nullptr;
     if (score != nullptr && *score < options.score_thr) continue;

@@ -32,11 +32,12 @@ struct DrawOptions {
 };
 
 // What to draw: boxes [K, 4] xyxy float (pixels of the image drawn on), labels [K] int64,
-// scores [K] float or undefined (ground truth), ignore [K] bool or undefined.
+// scores [K] float or undefined (ground truth), ignore [K] bool or undefined, instance masks
+// [K, h, w] uint8 or undefined (blended in the class colour; h, w at most the image's).
 struct BoxSet {
-  torch::Tensor boxes, labels, scores, ignore;
-  static BoxSet from(const Instances& gt) { return {gt.boxes, gt.labels, {}, gt.ignore}; }
-  static BoxSet from(const Detections& d) { return {d.boxes, d.labels, d.scores, {}}; }
+  torch::Tensor boxes, labels, scores, ignore, masks;
+  static BoxSet from(const Instances& gt) { return {gt.boxes, gt.labels, {}, gt.ignore, gt.masks}; }
+  static BoxSet from(const Detections& d) { return {d.boxes, d.labels, d.scores, {}, {}}; }
 };
 
 // Class names + palette, usually from DatasetMeta. A label without a name prints as its number.

@@ -23,6 +23,12 @@ DetDataset::DetDataset(const DatasetCommonOptions& options, std::string type_nam
     throw ConfigError(type_name_ + ": on_bad_sample must be 'error' or 'skip', got '" + options.on_bad_sample + "'");
   }
   if (options.max_refetch < 1) throw ConfigError(type_name_ + ": max_refetch must be >= 1");
+  for (const ComponentCfg& t : options.pipeline) {
+    const ConfigNode* type = t.node.is_map() ? t.node.find("type") : nullptr;
+    const ConfigNode* with_mask = t.node.is_map() ? t.node.find("with_mask") : nullptr;
+    if (type && type->is_scalar() && type->scalar_value() == "LoadAnnotations" && with_mask)
+      wants_masks_ = wants_masks_ || with_mask->as<bool>(t.path + ".with_mask");
+  }
   const ConfigNode& mi = options.metainfo;
   if (!mi.is_null()) {
     if (!mi.is_map()) throw ConfigError(describe_location("metainfo", mi) + ": expected a map {classes: [...], palette: [...]}");
@@ -79,6 +85,12 @@ void DetDataset::finish(std::vector<DetRecord> records, std::vector<std::string>
   if (!meta_.palette.empty() && meta_.palette.size() != meta_.classes.size()) {
     throw ConfigError(type_name_ + ": metainfo.palette has " + std::to_string(meta_.palette.size()) +
                       " colours for " + std::to_string(meta_.classes.size()) + " classes");
+  }
+  if (wants_masks_) {
+    for (const auto& r : records)
+      if (r.segmentations.size() != r.num_instances())
+        throw ConfigError(type_name_ + ": the pipeline asks for instance masks (LoadAnnotations with_mask: true), but " +
+                          type_name_ + " has none (only CocoDataset reads 'segmentation'); remove with_mask");
   }
   const size_t before = records.size();
   if (!options_.test_mode && (options_.filter_empty_gt || options_.min_size > 0)) {
@@ -148,6 +160,7 @@ Sample DetDataset::raw_sample(size_t index) const {
   s.instances.boxes = torch::from_blob(const_cast<float*>(r.boxes.data()), {n, 4}, torch::kFloat32).clone();
   s.instances.labels = torch::from_blob(const_cast<int64_t*>(r.labels.data()), {n}, torch::kInt64).clone();
   s.instances.ignore = torch::from_blob(const_cast<uint8_t*>(r.ignore.data()), {n}, torch::kUInt8).to(torch::kBool);
+  s.segmentations = r.segmentations;
   return s;
 }
 

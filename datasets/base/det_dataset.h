@@ -51,6 +51,7 @@ struct DetRecord {
   std::vector<int64_t> labels;
   std::vector<uint8_t> ignore;
   std::vector<double> area;  // per instance (COCO: as given; others: box area)
+  std::vector<Segmentation> segmentations;  // per instance when the pipeline asks for masks, else empty
 
   size_t num_instances() const { return labels.size(); }
   bool has_targets() const;
@@ -83,6 +84,9 @@ class DetDataset : public Dataset {
   // Class names requested in metainfo.classes (empty: the dataset decides).
   const std::vector<std::string>& requested_classes() const { return requested_classes_; }
   bool skip_bad() const { return options_.on_bad_sample == "skip"; }
+  // The pipeline rasterises instance masks (a LoadAnnotations with with_mask: true): the dataset
+  // must then read segmentations into DetRecord::segmentations.
+  bool pipeline_wants_masks() const { return wants_masks_; }
   // Reports bad data: throws in error mode; in skip mode warns and counts.
   void bad_data(const std::string& message);
 
@@ -108,6 +112,7 @@ class DetDataset : public Dataset {
   DatasetMeta meta_;
   CocoGroundTruth gt_;
   std::atomic<int64_t> bad_samples_{0};
+  bool wants_masks_ = false;
 };
 
 }  // namespace detseq

@@ -28,7 +28,7 @@ class CocoDataset : public DetDataset {
     if (!std::filesystem::is_regular_file(ann_path)) {
       throw Error(ann_path + ": annotation file not found (check ann_file and data_root; relative data_root resolves against the working directory)");
     }
-    CocoGroundTruth file = coco::load_ground_truth(ann_path);
+    CocoGroundTruth file = coco::load_ground_truth(ann_path, pipeline_wants_masks());
 
     // Classes: requested names in the requested order, else every category by id.
     std::vector<CocoCategory> cats = file.categories;
@@ -75,7 +75,8 @@ class CocoDataset : public DetDataset {
     for (size_t l = 0; l < classes.size(); ++l) gt.categories.push_back({cat_ids[l], classes[l]});
     std::vector<uint8_t> bad_image(records.size(), 0);
     size_t kept_annotations = 0;  // the selected annotations are compacted in place, not copied
-    for (const CocoAnnotation& a : file.annotations) {
+    for (size_t ai = 0; ai < file.annotations.size(); ++ai) {
+      const CocoAnnotation& a = file.annotations[ai];
       auto img = index_of.find(a.image_id);
       if (img == index_of.end()) {
         throw Error(ann_path + ": annotation id " + std::to_string(a.id) + " refers to image id " +
@@ -100,9 +101,11 @@ class CocoDataset : public DetDataset {
       r.labels.push_back(lab->second);
       r.ignore.push_back(a.iscrowd || a.ignore ? 1 : 0);
       r.area.push_back(a.area);
+      if (pipeline_wants_masks()) r.segmentations.push_back(std::move(file.segmentations[ai]));
     }
     file.annotations.resize(kept_annotations);
     gt.annotations = std::move(file.annotations);
+    file.segmentations.clear();  // moved into the records
     gt.images = std::move(file.images);
     if (std::any_of(bad_image.begin(), bad_image.end(), [](uint8_t b) { return b != 0; })) {
       std::vector<DetRecord> kept;

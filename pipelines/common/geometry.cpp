@@ -6,6 +6,7 @@
 
 #include "core/util/error.h"
 #include "pipelines/common/image_tensor.h"
+#include "pipelines/common/masks.h"
 
 namespace detseq::pipe {
 
@@ -60,6 +61,7 @@ void resize_sample(Sample& sample, int64_t new_w, int64_t new_h, bool drop_empty
     cv::resize(mat_view(sample.image), out, cv::Size(static_cast<int>(new_w), static_cast<int>(new_h)), 0, 0,
                cv::INTER_LINEAR);
     sample.image = tensor_from_mat(out);
+    if (sample.instances.masks.defined()) sample.instances.masks = resize_masks(sample.instances.masks, new_w, new_h);
   }
   apply_map(sample, {double(new_w) / w, 0, double(new_h) / h, 0}, new_w, new_h, drop_empty);
 }
@@ -72,6 +74,8 @@ void crop_sample(Sample& sample, int64_t x0, int64_t y0, int64_t w, int64_t h, b
   }
   // A narrow() view keeps the parent's memory; contiguous() copies just the window.
   sample.image = sample.image.narrow(0, y0, h).narrow(1, x0, w).contiguous();
+  Instances& inst = sample.instances;
+  if (inst.masks.defined()) inst.masks = inst.masks.narrow(1, y0, h).narrow(2, x0, w).contiguous();
   apply_map(sample, {1, -double(x0), 1, -double(y0)}, w, h, drop_empty);
 }
 
@@ -93,6 +97,7 @@ void pad_sample(Sample& sample, int64_t pad_w, int64_t pad_h, const PadValue& va
     cv::copyMakeBorder(mat_view(sample.image), out, 0, static_cast<int>(pad_h - h), 0, static_cast<int>(pad_w - w),
                        cv::BORDER_CONSTANT, cv::Scalar(value.rgb[0], value.rgb[1], value.rgb[2]));
     sample.image = tensor_from_mat(out);
+    if (sample.instances.masks.defined()) sample.instances.masks = pad_masks(sample.instances.masks, pad_w, pad_h);
   }
   sample.meta.pad_width = pad_w;
   sample.meta.pad_height = pad_h;

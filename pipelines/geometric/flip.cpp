@@ -33,6 +33,11 @@ class RandomFlip : public Transform {
     if (vflip) dims.push_back(0);
     if (hflip) dims.push_back(1);
     s.image = s.image.flip(dims).contiguous();
+    if (s.instances.masks.defined()) {  // [N, H, W]: the image's H, W dims shifted by one
+      std::vector<int64_t> mask_dims;
+      for (int64_t d : dims) mask_dims.push_back(d + 1);
+      s.instances.masks = s.instances.masks.flip(mask_dims).contiguous();
+    }
     pipe::AxisMap map;
     if (hflip) map.sx = -1, map.ox = double(w);
     if (vflip) map.sy = -1, map.oy = double(h);

@@ -4,6 +4,8 @@
 // fit the decoded image (annotation files that disagree with their images are bad samples).
 #include "core/interfaces/data.h"
 #include "core/util/error.h"
+#include "pipelines/common/geometry.h"
+#include "pipelines/common/masks.h"
 
 namespace detseq {
 
@@ -11,12 +13,14 @@ struct LoadAnnotationsOptions {
   bool with_bbox = true;
   bool with_label = true;
   bool with_crowd = true;
+  bool with_mask = false;
   double size_tolerance = 1.0;
   template <class V>
   void visit(V& v) {
     v("with_bbox", with_bbox, "attach the boxes (false: the sample has no instances, e.g. inference)");
     v("with_label", with_label, "attach labels (false requires with_bbox false too: boxes need labels)");
     v("with_crowd", with_crowd, "keep crowd / difficult boxes as ignore regions (false drops them)");
+    v("with_mask", with_mask, "rasterise instance masks from COCO polygons / RLE (uint8 [N, H, W], moved with the image)");
     v("size_tolerance", size_tolerance, "boxes may exceed the decoded image by this many px before it is an error");
   }
 };
@@ -31,10 +35,18 @@ class LoadAnnotations : public Transform {
   bool apply(Sample& sample, Rng&) override {
     if (!o_.with_bbox) {
       sample.instances = Instances::empty();
+      sample.segmentations.clear();
       return true;
     }
     Instances& inst = sample.instances;
     if (!inst.boxes.defined()) inst = Instances::empty();
+    if (o_.with_mask) {
+      if (sample.segmentations.size() != static_cast<size_t>(inst.size()) || !sample.image.defined())
+        throw Error("LoadAnnotations with_mask: the sample has no instance outlines (only CocoDataset reads 'segmentation'), "
+                    "or LoadImageFromFile did not run first");
+      inst.masks = pipe::rasterize_masks(sample.segmentations, sample.meta, pipe::image_height(sample), pipe::image_width(sample));
+    }
+    sample.segmentations.clear();  // rasterised or not wanted: nothing downstream reads them
     if (!o_.with_crowd && inst.size() > 0) inst = inst.targets();
     if (inst.size() > 0 && sample.image.defined()) {
       // Before any geometric step the boxes are in decoded-image pixels.

@@ -146,3 +146,50 @@ TEST(CocoDataset, MissingAndCorruptImagesErrorOrSkip) {
   EXPECT_EQ(a->meta.image_id, 1);
   EXPECT_EQ(a->meta.image_id, b->meta.image_id);
 }
+
+TEST(CocoDataset, InstanceMasksFromPolygonsAndCrowdRleFitTheirBoxes) {
+  const std::string yaml = "type: CocoDataset\ndata_root: " + kTiny +
+                           "\nann_file: annotations/instances.json\ndata_prefix: {img: images/}\ntest_mode: true\n"
+                           "pipeline: [{type: LoadImageFromFile}, {type: LoadAnnotations, with_mask: true}]\n";
+  auto ds = build<Dataset>(parse_yaml_string(yaml, "<test>"), "dataset");
+  int64_t instances = 0, crowd = 0;
+  for (size_t i = 0; i < ds->size(); ++i) {
+    Rng rng(0);
+    const Sample s = *ds->get(i, rng);
+    const Instances& inst = s.instances;
+    ASSERT_TRUE(inst.masks.defined());
+    ASSERT_EQ(inst.masks.size(0), inst.size());
+    EXPECT_EQ(inst.masks.size(1), s.image.size(0));
+    EXPECT_EQ(inst.masks.size(2), s.image.size(1));
+    for (int64_t k = 0; k < inst.size(); ++k) {
+      const torch::Tensor nz = inst.masks[k].nonzero();  // [M, 2] (y, x)
+      ASSERT_GT(nz.size(0), 0) << s.meta.file_path << " instance " << k;
+      const auto box = inst.boxes[k];
+      EXPECT_NEAR(nz.select(1, 1).min().item<double>(), box[0].item<double>(), 3.0);
+      EXPECT_NEAR(nz.select(1, 0).min().item<double>(), box[1].item<double>(), 3.0);
+      EXPECT_NEAR(nz.select(1, 1).max().item<double>() + 1, box[2].item<double>(), 3.0);
+      EXPECT_NEAR(nz.select(1, 0).max().item<double>() + 1, box[3].item<double>(), 3.0);
+      ++instances, crowd += inst.ignore[k].item<bool>();
+    }
+  }
+  EXPECT_EQ(instances, 56);
+  EXPECT_EQ(crowd, 1);  // the crowd region is an uncompressed RLE
+}
+
+TEST(CocoDataset, MaskErrorsAreOneLine) {
+  const std::string img = "\"images\": [{\"id\": 1, \"file_name\": \"000000000030.jpg\", \"width\": 640, \"height\": 428}]";
+  const std::string cats = "\"categories\": [{\"id\": 1, \"name\": \"person\"}]";
+  auto bad = [&](const std::string& name, const std::string& seg) {
+    const std::string path = write_tmp(name, "{" + img + ", " + cats +
+                                                 ", \"annotations\": [{\"id\": 7, \"image_id\": 1, \"category_id\": 1, "
+                                                 "\"bbox\": [1,2,3,4], \"area\": 12, \"segmentation\": " + seg + "}]}");
+    const std::string yaml = "type: CocoDataset\ndata_root: " + kTiny + "\nann_file: " + path +
+                             "\ndata_prefix: {img: images/}\npipeline: [{type: LoadAnnotations, with_mask: true}]\n";
+    return error_of([&] { build<Dataset>(parse_yaml_string(yaml, "<test>"), "dataset"); });
+  };
+  EXPECT_NE(bad("odd.json", "[[1, 2, 3, 4, 5]]").find("annotations[0].segmentation: a polygon needs an even number"),
+            std::string::npos);
+  EXPECT_NE(bad("rle.json", "{\"counts\": [5, 5], \"size\": [4, 4]}").find("RLE runs cover 10 pixels, size says 4x4"),
+            std::string::npos);
+  EXPECT_NE(bad("str.json", "{\"counts\": \"~~\", \"size\": [4, 4]}").find("invalid character"), std::string::npos);
+}

@@ -96,6 +96,10 @@ TEST(VOCDataset, MatchesCocoAfterConversion) {
   EXPECT_EQ(gt.annotations.size(), 56u);
   EXPECT_NEAR(gt.annotations[0].area, gt.annotations[0].bbox[2] * gt.annotations[0].bbox[3], 1e-2);
   EXPECT_EQ(voc->label_to_category(0), 1);
+  // VOC has no instance outlines: asking for masks is a config error, never empty masks.
+  const std::string masks = "type: VOCDataset\ndata_root: " + (root / "VOC").string() +
+                            "\nann_file: ImageSets/Main/train.txt\npipeline: [{type: LoadAnnotations, with_mask: true}]";
+  EXPECT_NE(error_of([&] { build_ds(masks); }).find("has none (only CocoDataset reads 'segmentation')"), std::string::npos);
 }
 
 TEST(VOCDataset, MalformedXmlErrorsOrSkips) {
