@@ -66,7 +66,7 @@ TEST(CocoEval, OfficialCocoapiDemoNumbers) {
 TEST(CocoEval, CrowdAbsorbsDetectionsWithDetectionAreaAsUnion) {
   CocoGroundTruth gt{{image(1)},
                      {ann(1, 1, 1, {10, 10, 100, 100}), ann(2, 1, 1, {200, 200, 200, 200}, -1, true)},
-                     cats({1})};
+                     cats({1}), {}};
   // Two detections inside the crowd region, ranked above the true positive: ignored, not false
   // positives (their IoU with the crowd box, by the crowd rule, is 1).
   std::vector<CocoResult> d = {det(1, 1, {210, 210, 50, 50}, .99), det(1, 1, {250, 250, 60, 60}, .98),
@@ -85,7 +85,7 @@ TEST(CocoEval, EmptyImagesMissingCategoriesAndStableTies) {
   // Equal scores keep image order (image 5's false positive first) and, within an image, file order.
   CocoGroundTruth gt{{image(5), image(10), image(30)},
                      {ann(1, 10, 1, {0, 0, 50, 50}), ann(2, 30, 2, {100, 100, 40, 40})},
-                     cats({1, 2, 3})};
+                     cats({1, 2, 3}), {}};
   std::vector<CocoResult> d = {det(5, 1, {5, 5, 50, 50}, .5), det(10, 1, {0, 0, 50, 50}, .5),
                                det(30, 2, {300, 300, 40, 40}, .7), det(30, 2, {100, 100, 40, 40}, .7),
                                det(30, 3, {0, 0, 10, 10}, .9)};
@@ -105,12 +105,12 @@ TEST(CocoEval, EmptyImagesMissingCategoriesAndStableTies) {
 
 TEST(CocoEval, SizeRangesUseTheAnnotationAreaField) {
   // A 50x50 box whose segmentation area is 500: small, not medium.
-  CocoGroundTruth gt{{image(1)}, {ann(1, 1, 1, {0, 0, 50, 50}, 500)}, cats({1})};
+  CocoGroundTruth gt{{image(1)}, {ann(1, 1, 1, {0, 0, 50, 50}, 500)}, cats({1}), {}};
   expect_stats(stats(gt, {det(1, 1, {0, 0, 50, 50}, .8)}), {1, 1, 1, 1, -1, -1, 1, 1, 1, 1, -1, -1});
 }
 
 TEST(CocoEval, OnlyTopMaxDetsPerImage) {
-  CocoGroundTruth gt{{image(1)}, {ann(1, 1, 1, {0, 0, 10, 10})}, cats({1})};
+  CocoGroundTruth gt{{image(1)}, {ann(1, 1, 1, {0, 0, 10, 10})}, cats({1}), {}};
   std::vector<CocoResult> d;
   for (int i = 0; i < 100; ++i) d.push_back(det(1, 1, {100.0 + 3 * i, 100, 10, 10}, .9));
   d.push_back(det(1, 1, {0, 0, 10, 10}, .5));  // the true positive is the 101st
@@ -121,13 +121,13 @@ TEST(CocoEval, OnlyTopMaxDetsPerImage) {
 }
 
 TEST(CocoEval, IouExactlyAtThresholdMatches) {
-  CocoGroundTruth gt{{image(1)}, {ann(1, 1, 1, {0, 0, 10, 10})}, cats({1})};
+  CocoGroundTruth gt{{image(1)}, {ann(1, 1, 1, {0, 0, 10, 10})}, cats({1}), {}};
   // IoU = 100 / 200 = 0.5: a match at 0.50 only.
   expect_stats(stats(gt, {det(1, 1, {0, 0, 10, 20}, .8)}), {.1, 1, 0, .1, -1, -1, .1, .1, .1, .1, -1, -1});
 }
 
 TEST(CocoEval, CustomIouThresholdsAndNoDetections) {
-  CocoGroundTruth gt{{image(1)}, {ann(1, 1, 1, {0, 0, 10, 10})}, cats({1})};
+  CocoGroundTruth gt{{image(1)}, {ann(1, 1, 1, {0, 0, 10, 10})}, cats({1}), {}};
   coco::EvalParams p;
   p.iou_thrs = {0.5};
   const auto r = coco::evaluate(gt, {det(1, 1, {0, 0, 10, 20}, .8)}, p);
@@ -141,7 +141,7 @@ TEST(CocoEval, CustomIouThresholdsAndNoDetections) {
 }
 
 TEST(CocoEval, ErrorsAreOneLine) {
-  CocoGroundTruth gt{{image(1)}, {ann(1, 1, 1, {0, 0, 10, 10})}, cats({1})};
+  CocoGroundTruth gt{{image(1)}, {ann(1, 1, 1, {0, 0, 10, 10})}, cats({1}), {}};
   try {
     coco::evaluate(gt, {det(7, 1, {0, 0, 1, 1}, .5)});
     FAIL() << "expected an error";

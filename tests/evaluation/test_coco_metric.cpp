@@ -24,7 +24,8 @@ class FakeDataset : public Dataset {
     meta_.classes = {"five", "nine"};
     gt_ = {{image(1), image(2)},
            {ann(1, 1, 5, {10, 10, 100, 50}), ann(2, 2, 9, {0, 0, 40, 40}), ann(3, 2, 5, {200, 200, 30, 30})},
-           {{5, "five"}, {9, "nine"}, {11, "not a class"}}};
+           {{5, "five"}, {9, "nine"}, {11, "not a class"}},
+           {}};
   }
   size_t size() const override { return 2; }
   std::optional<Sample> get(size_t, Rng&) override { return std::nullopt; }
@@ -115,7 +116,9 @@ TEST(CocoMetric, ImageIdFromMetaAndEmptyDetections) {
   CocoMetric metric(CocoMetricOptions{});
   metric.reset(ds);
   Detections d = dets(-1, {{0, 0, 40, 40}}, {0.8f}, {1});
-  metric.process(batch_of({2}), {d, Detections{1}});
+  Detections other;  // a second image (id 1) without detections
+  other.image_id = 1;
+  metric.process(batch_of({2}), {d, other});
   ASSERT_EQ(metric.results().size(), 1u);
   EXPECT_EQ(metric.results()[0].image_id, 2);
 }

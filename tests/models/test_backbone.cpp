@@ -69,13 +69,19 @@ TEST(ResNet, FrozenStagesAndNormEval) {
   for (const auto& item : net->named_modules()) {
     const auto& name = item.key();
     const auto& m = item.value();
-    if (name.rfind("layer1.", 0) == 0 && name.find("bn") != std::string::npos) EXPECT_FALSE(m->is_training()) << name;
-    if (name.rfind("layer2.", 0) == 0 && name.find("bn") != std::string::npos) EXPECT_TRUE(m->is_training()) << name;
+    if (name.find("bn") == std::string::npos) continue;
+    if (name.rfind("layer1.", 0) == 0) {
+      EXPECT_FALSE(m->is_training()) << name;
+    } else if (name.rfind("layer2.", 0) == 0) {
+      EXPECT_TRUE(m->is_training()) << name;
+    }
   }
   auto eval_net = make_backbone("{type: ResNet, depth: 18, norm_cfg: {type: BN}, norm_eval: true}");
   eval_net->train();
   for (const auto& item : eval_net->named_modules()) {
-    if (item.key().find("bn") != std::string::npos) EXPECT_FALSE(item.value()->is_training()) << item.key();
+    if (item.key().find("bn") != std::string::npos) {
+      EXPECT_FALSE(item.value()->is_training()) << item.key();
+    }
   }
   EXPECT_THROW(make_backbone("{type: ResNet, depth: 18, norm_cfg: {type: SyncBM}}"), Error);
 }
