@@ -53,7 +53,9 @@ TEST(LinearSumAssignment, EqualsBruteForceOnRandomMatrices) {
           auto [r, c] = pairs[i];
           ASSERT_FALSE(row_used[r] || col_used[c]) << "a row or column is used twice";
           row_used[r] = col_used[c] = 1;
-          if (i) EXPECT_LT(pairs[i - 1].first, r) << "pairs sorted by row";
+          if (i) {
+            EXPECT_LT(pairs[i - 1].first, r) << "pairs sorted by row";
+          }
         }
         EXPECT_NEAR(total(cost, cols, pairs), brute_force(cost, rows, cols), 1e-9) << rows << "x" << cols;
         ++checked;

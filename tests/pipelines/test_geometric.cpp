@@ -47,10 +47,18 @@ void expect_aligned(const Sample& s, const std::string& what) {
   EXPECT_GT(px(s, x2 - 2, cy), 150) << what;
   EXPECT_GT(px(s, cx, y1 + 2), 150) << what;
   EXPECT_GT(px(s, cx, y2 - 2), 150) << what;
-  if (x1 >= 3) EXPECT_LT(px(s, x1 - 3, cy), 60) << what;
-  if (x2 + 3 < s.meta.img_width) EXPECT_LT(px(s, x2 + 3, cy), 60) << what;
-  if (y1 >= 3) EXPECT_LT(px(s, cx, y1 - 3), 60) << what;
-  if (y2 + 3 < s.meta.img_height) EXPECT_LT(px(s, cx, y2 + 3), 60) << what;
+  if (x1 >= 3) {
+    EXPECT_LT(px(s, x1 - 3, cy), 60) << what;
+  }
+  if (x2 + 3 < s.meta.img_width) {
+    EXPECT_LT(px(s, x2 + 3, cy), 60) << what;
+  }
+  if (y1 >= 3) {
+    EXPECT_LT(px(s, cx, y1 - 3), 60) << what;
+  }
+  if (y2 + 3 < s.meta.img_height) {
+    EXPECT_LT(px(s, cx, y2 + 3), 60) << what;
+  }
 }
 
 // The meta's affine map takes the original box to the current one (before clipping).
