@@ -105,7 +105,6 @@ class CocoDataset : public DetDataset {
     }
     file.annotations.resize(kept_annotations);
     gt.annotations = std::move(file.annotations);
-    file.segmentations.clear();  // moved into the records
     gt.images = std::move(file.images);
     if (std::any_of(bad_image.begin(), bad_image.end(), [](uint8_t b) { return b != 0; })) {
       std::vector<DetRecord> kept;
