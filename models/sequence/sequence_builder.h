@@ -9,7 +9,7 @@ namespace detseq {
 
 struct Pix2SeqSequenceOptions {
   int64_t max_objects = 100;
-  bool shuffle_objects = true;
+  std::string object_order = "random";
   bool noise_objects = true;
   std::string class_corruption = "rand_n_fake_cls";
   double coord_weight = 1.0;
@@ -21,7 +21,9 @@ struct Pix2SeqSequenceOptions {
   template <class V>
   void visit(V& v) {
     v("max_objects", max_objects, "objects per sequence (5 tokens each); extra objects are dropped");
-    v("shuffle_objects", shuffle_objects, "random object order every time an image is seen");
+    v("object_order", object_order,
+      "random (reshuffled every time an image is seen; official default), area (largest first), "
+      "dist2ori (top-left corner nearest the image origin first) or none (annotation order)");
     v("noise_objects", noise_objects, "fill the sequence to max_objects with fake-class noise objects");
     v("class_corruption", class_corruption,
       "decoder-input class tokens: none, rand_cls, real_n_fake_cls, rand_n_fake_cls (50/50 random or fake), "

@@ -15,6 +15,14 @@ template <class T>
 std::shared_ptr<T> make(const std::string& yaml) {
   return build<T>(parse_yaml_string(yaml, "test"), "x");
 }
+std::string test_error_of_order(const std::string& order) {
+  try {
+    make<SequenceBuilder>("{type: Pix2SeqSequenceBuilder, object_order: " + order + "}");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
 Instances two_objects() {
   Instances inst;
   inst.boxes = torch::tensor({{10.f, 20.f, 110.f, 220.f}, {300.f, 300.f, 400.f, 350.f}});
@@ -112,7 +120,7 @@ TEST(SequenceBuilder, LayoutWeightsAndScrambling) {
 TEST(SequenceBuilder, EndTokenWeightAndLossNormalisation) {
   auto tok = make<Tokenizer>("{type: Pix2SeqTokenizer}");
   auto builder = make<SequenceBuilder>(
-      "{type: Pix2SeqSequenceBuilder, max_objects: 4, noise_objects: false, class_corruption: none, shuffle_objects: false}");
+      "{type: Pix2SeqSequenceBuilder, max_objects: 4, noise_objects: false, class_corruption: none, object_order: none}");
   auto s = builder->build({two_objects()}, 640, 640, *tok, {5});
   ASSERT_EQ(s.target.size(1), 20);
   EXPECT_EQ(s.target[0][10].item<int64_t>(), 0);  // end after two objects
@@ -128,4 +136,29 @@ TEST(SequenceBuilder, EndTokenWeightAndLossNormalisation) {
       "{type: Pix2SeqSequenceBuilder, max_objects: 4, noise_objects: false, normalize: num_targets}");
   EXPECT_NEAR(counting->reduce_loss(ce, s).item<double>(), (wsum + 10.0) / 20.0, 1e-5);
   EXPECT_THROW(make<SequenceBuilder>("{type: Pix2SeqSequenceBuilder, class_corruption: rand_n_fake}"), Error);
+}
+
+TEST(SequenceBuilder, FixedObjectOrders) {
+  auto tok = make<Tokenizer>("{type: Pix2SeqTokenizer}");
+  Instances inst = two_objects();  // label 3: area 20000 at (10, 20); label 7: area 5000 at (300, 300)
+  inst.boxes = torch::cat({inst.boxes, torch::tensor({{0.f, 0.f, 20.f, 20.f}})});  // label 5: area 400 at the origin
+  inst.labels = torch::tensor({3, 7, 5}, torch::kInt64);
+  inst.ignore = torch::zeros({3}, torch::kBool);
+  auto classes_in = [&](const std::string& order) {
+    auto builder = make<SequenceBuilder>("{type: Pix2SeqSequenceBuilder, max_objects: 4, noise_objects: false, "
+                                         "class_corruption: none, object_order: " + order + "}");
+    std::vector<int64_t> out;
+    for (uint64_t seed : {1, 2, 3}) {  // a fixed order does not depend on the seed
+      auto s = builder->build({inst}, 640, 640, *tok, {seed});
+      std::vector<int64_t> cls;
+      for (int i = 0; i < 3; ++i) cls.push_back(s.target[0][i * 5 + 4].item<int64_t>());
+      if (out.empty()) out = cls;
+      EXPECT_EQ(out, cls) << order;
+    }
+    return out;
+  };
+  EXPECT_EQ(classes_in("area"), (std::vector<int64_t>{103, 107, 105}));
+  EXPECT_EQ(classes_in("dist2ori"), (std::vector<int64_t>{105, 103, 107}));
+  EXPECT_EQ(classes_in("none"), (std::vector<int64_t>{103, 107, 105}));
+  EXPECT_NE(test_error_of_order("aera").find("did you mean 'area'"), std::string::npos);
 }
