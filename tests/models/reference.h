@@ -20,10 +20,11 @@
 namespace detseq::test {
 namespace fs = std::filesystem;
 
-// Path of the folder holding the `what` files (layers | detr | resnet50); "" if python+torch are
-// unavailable (the caller skips).
-inline std::string reference_dir(const std::string& what) {
-  const std::string script = std::string(DETSEQ_SOURCE_DIR) + "/tests/models/fixtures/make_reference.py";
+// Path of the folder holding the `what` files (layers | detr | resnet50) that `script` (relative to
+// the source tree) writes; "" if python+torch are unavailable (the caller skips).
+inline std::string reference_dir(const std::string& what,
+                                 const std::string& script_path = "tests/models/fixtures/make_reference.py") {
+  const std::string script = std::string(DETSEQ_SOURCE_DIR) + "/" + script_path;
   std::ifstream in(script);
   std::stringstream text;
   text << in.rdbuf();
