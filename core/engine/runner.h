@@ -58,8 +58,10 @@ class Runner {
   MetricResults test();
 
   // Checkpoints. `resume` restores optimizer, schedulers, counters, RNG and sampler position too;
-  // otherwise only the model weights (a plain state-dict .pth, e.g. from Python, also works).
-  void load_checkpoint(const std::string& path, bool resume = false);
+  // otherwise only the model weights: a detseq checkpoint by name, any other file (e.g. released
+  // weights of another code base) through the config's checkpoint mapping
+  // (io::model_checkpoint_mapping). `strict`: every key must fit (else an error naming them).
+  void load_checkpoint(const std::string& path, bool resume = false, bool strict = true);
   // Writes <work_dir>/<filename> atomically (rank 0 only; other ranks return).
   // Returns the full path written.
   std::string save_checkpoint(const std::string& filename);

@@ -13,6 +13,7 @@
 #include "core/engine/param_scheduler.h"
 #include "core/engine/runner_internal.h"
 #include "core/io/checkpoint.h"
+#include "core/io/pretrained.h"
 #include "core/io/state_dict.h"
 #include "core/logging/logging.h"
 #include "core/util/error.h"
@@ -92,14 +93,14 @@ std::string Runner::save_checkpoint(const std::string& filename) {
   return path;
 }
 
-void Runner::load_checkpoint(const std::string& path, bool resume) {
+void Runner::load_checkpoint(const std::string& path, bool resume, bool strict) {
   const io::Value ckpt = io::read_checkpoint(path);
   if (resume) {
     RunnerInternal::load_or_resume(*this, ckpt);
     return;
   }
-  const auto state = io::extract_state_dict(ckpt, {}, path);
-  DETSEQ_INFO("load weights: {}", io::load_state_dict(*model_, state, /*strict=*/false, path).summary());
+  const auto report = io::load_model_checkpoint(*model_, ckpt, path, io::model_checkpoint_mapping(config_.root), strict);
+  DETSEQ_INFO("load weights: {}", report.summary());
   loaded_ = true;
 }
 
@@ -132,8 +133,9 @@ void RunnerInternal::load_or_resume(Runner& r, const std::optional<io::Value>& r
     const ConfigNode* lf = r.config_.root.find("load_from");
     if (lf && !lf->is_null()) {
       const std::string path = lf->as<std::string>("load_from");
-      const auto state = io::extract_state_dict(io::read_checkpoint(path), {}, path);
-      DETSEQ_INFO("load_from: {}", io::load_state_dict(*r.model_, state, /*strict=*/false, path).summary());
+      const auto report = io::load_model_checkpoint(*r.model_, io::read_checkpoint(path), path,
+                                                    io::model_checkpoint_mapping(r.config_.root), /*strict=*/false);
+      DETSEQ_INFO("load_from: {}", report.summary());
     }
     return;
   }

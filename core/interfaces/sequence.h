@@ -41,6 +41,9 @@ class Tokenizer {
   virtual torch::Tensor encode_boxes(const torch::Tensor& boxes, int64_t height, int64_t width) const = 0;
   // int64 [..., 4] coordinate tokens -> float [..., 4] xyxy pixels, clipped to the input.
   virtual torch::Tensor decode_boxes(const torch::Tensor& tokens, int64_t height, int64_t width) const = 0;
+  // The same without clipping to the input (what the quantised values mean; tokens outside the
+  // coordinate range count as its nearest end).
+  virtual torch::Tensor dequantize_boxes(const torch::Tensor& tokens, int64_t height, int64_t width) const = 0;
   // Boxes normalised to [0, 1] in the space where noise is generated (official: the padded input).
   virtual torch::Tensor normalise(const torch::Tensor& boxes, int64_t height, int64_t width) const = 0;
   virtual torch::Tensor denormalise(const torch::Tensor& unit_boxes, int64_t height, int64_t width) const = 0;
@@ -78,13 +81,14 @@ class SequenceStepper {
 };
 
 // Which tokens may appear at each position: position t (counted from the first generated token)
-// uses allowed[t % period]. The end token is allowed where `end_allowed[t % period]`.
+// uses allowed[t % period].
 struct TokenConstraints {
   torch::Tensor allowed;  // bool [period, V]; undefined = no constraints
   int64_t end_token = 0;
   int64_t pad_token = 0;
   int64_t period = Tokenizer::kTokensPerObject;
-  // A sequence ends when it emits the end token at a position where t % period == 0.
+  // A sequence ends when it emits the end token at a position where t % period == 0; false:
+  // always generate max_len tokens.
   bool stop_on_end = true;
 };
 

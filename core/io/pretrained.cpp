@@ -7,6 +7,29 @@
 
 namespace detseq::io {
 
+namespace {
+
+std::vector<RenameRule> read_rename_rules(const ConfigNode& rename, const std::string& rename_path) {
+  std::vector<RenameRule> rules;
+  if (rename.is_null()) return rules;
+  if (!rename.is_sequence()) {
+    throw ConfigError(describe_location(rename_path, rename) + ": expected a list of {pattern, replacement}");
+  }
+  for (size_t i = 0; i < rename.size(); ++i) {
+    const std::string rule_path = rename_path + "." + std::to_string(i);
+    const auto rule = read_options<RenameRuleOptions>(rename[i], rule_path);
+    try {
+      std::regex check(rule.pattern);
+    } catch (const std::regex_error& e) {
+      throw ConfigError(describe_location(rule_path, rename[i]) + ": invalid regex '" + rule.pattern + "': " + e.what());
+    }
+    rules.push_back({rule.pattern, rule.replacement});
+  }
+  return rules;
+}
+
+}  // namespace
+
 LoadOptions read_pretrained_options(const ConfigNode& init_cfg, const std::string& path, std::string* checkpoint) {
   if (!init_cfg.is_map()) {
     throw ConfigError(describe_location(path, init_cfg) + ": expected a map {type: Pretrained, checkpoint: PATH, ...}");
@@ -24,22 +47,7 @@ LoadOptions read_pretrained_options(const ConfigNode& init_cfg, const std::strin
   out.prefix = opts.prefix;
   out.strict = opts.strict;
   out.ignore_keys = opts.ignore_keys;
-  if (!opts.rename.is_null()) {
-    const std::string rename_path = path + ".rename";
-    if (!opts.rename.is_sequence()) {
-      throw ConfigError(describe_location(rename_path, opts.rename) + ": expected a list of {pattern, replacement}");
-    }
-    for (size_t i = 0; i < opts.rename.size(); ++i) {
-      const std::string rule_path = rename_path + "." + std::to_string(i);
-      const auto rule = read_options<RenameRuleOptions>(opts.rename[i], rule_path);
-      try {
-        std::regex check(rule.pattern);
-      } catch (const std::regex_error& e) {
-        throw ConfigError(describe_location(rule_path, opts.rename[i]) + ": invalid regex '" + rule.pattern + "': " + e.what());
-      }
-      out.rename.push_back({rule.pattern, rule.replacement});
-    }
-  }
+  out.rename = read_rename_rules(opts.rename, path + ".rename");
   const std::string& ckpt = opts.checkpoint;
   if (ckpt.find("://") != std::string::npos) {
     throw ConfigError(describe_location(path + ".checkpoint", init_cfg.at("checkpoint")) + ": '" + ckpt +
@@ -47,6 +55,38 @@ LoadOptions read_pretrained_options(const ConfigNode& init_cfg, const std::strin
   }
   if (checkpoint) *checkpoint = ckpt;
   return out;
+}
+
+LoadOptions model_checkpoint_mapping(const ConfigNode& root) {
+  if (const ConfigNode* node = root.find("checkpoint_mapping"); node && !node->is_null()) {
+    const auto opts = read_options<CheckpointMappingOptions>(*node, "checkpoint_mapping");
+    LoadOptions out;
+    out.key = opts.key;
+    out.prefix = opts.prefix;
+    out.ignore_keys = opts.ignore_keys;
+    out.rename = read_rename_rules(opts.rename, "checkpoint_mapping.rename");
+    return out;
+  }
+  if (const ConfigNode* init = root.find_path("model.init_cfg"); init && init->is_map()) {
+    LoadOptions out = read_pretrained_options(*init, "model.init_cfg", nullptr);
+    out.strict = false;
+    return out;
+  }
+  return {};
+}
+
+LoadReport load_model_checkpoint(torch::nn::Module& model, const Value& checkpoint, const std::string& path,
+                                 const LoadOptions& mapping, bool strict) {
+  const Value* meta = checkpoint.is_dict() ? checkpoint.find("meta") : nullptr;
+  const bool ours = meta && meta->is_dict() && meta->contains("detseq_version");
+  const auto state = extract_state_dict(checkpoint, ours ? LoadOptions{} : mapping, path);
+  try {
+    return load_state_dict(model, state, strict, path);
+  } catch (const Error& e) {
+    throw Error(path + (ours ? "" : " (through the config's checkpoint_mapping)") +
+                " does not fit this model: " + e.what() +
+                ". A checkpoint of another model? `detseq test`/`infer --allow-partial` loads what matches");
+  }
 }
 
 namespace {

@@ -51,10 +51,44 @@ struct PretrainedInitOptions {
   }
 };
 
+// `checkpoint_mapping:` (top level of a config): how a whole-model checkpoint in a released
+// layout (another code base's names) maps onto this model's names. The same keys as Pretrained,
+// without `checkpoint`, `strict` and `type`:
+//
+//   checkpoint_mapping:
+//     key: model
+//     rename:
+//       - {pattern: '^backbone\.0\.body\.', replacement: 'backbone.'}
+//     ignore_keys: ['^bbox_head\.empty_weight$']
+struct CheckpointMappingOptions {
+  std::string key;
+  std::string prefix;
+  ConfigNode rename;
+  std::vector<std::string> ignore_keys;
+  template <class V>
+  void visit(V& v) {
+    v("key", key, "sub-dict holding the weights; empty = state_dict, model, module or the top level");
+    v("prefix", prefix, "load only keys starting with this prefix, with the prefix removed");
+    v("rename", rename, "list of {pattern, replacement} regex rules applied in order to the keys");
+    v("ignore_keys", ignore_keys, "regexes of checkpoint keys that are not weights of this model");
+  }
+};
+
 // Reads a `type: Pretrained` init_cfg node (`path` is its config path, e.g.
 // "model.backbone.init_cfg"). Unknown keys -> ConfigError with did-you-mean; any other `type`
 // -> ConfigError. Relative checkpoint paths are taken as they are (relative to the cwd).
 LoadOptions read_pretrained_options(const ConfigNode& init_cfg, const std::string& path, std::string* checkpoint);
+
+// The mapping of whole-model checkpoints for a config root: `checkpoint_mapping` if present, else
+// the key/prefix/rename/ignore_keys of a `type: Pretrained` `model.init_cfg` (a whole-detector
+// import such as DETR's), else none. Its `strict` is unset: the caller decides.
+LoadOptions model_checkpoint_mapping(const ConfigNode& root);
+
+// The one load path of whole-model weights (`detseq test`/`infer` CHECKPOINT, `load_from`):
+// files written by detseq (meta.detseq_version) load by name, any other through `mapping`.
+// strict: any missing, unexpected or mismatched key is an error naming the first few of each.
+LoadReport load_model_checkpoint(torch::nn::Module& model, const Value& checkpoint, const std::string& path,
+                                 const LoadOptions& mapping, bool strict);
 
 // Loads the init_cfg's checkpoint into `module` and logs the report. An empty (null) init_cfg does
 // nothing and returns an empty report. A list of init_cfgs is applied in order.

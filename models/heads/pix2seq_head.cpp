@@ -7,7 +7,6 @@
 #include "core/io/pretrained.h"
 #include "core/util/error.h"
 #include "core/util/random.h"
-#include "models/heads/pix2seq_postprocess.h"
 #include "models/heads/pix2seq_stepper.h"
 
 namespace detseq {
@@ -24,7 +23,10 @@ std::shared_ptr<T> build_or(const ComponentCfg& cfg, const std::string& path, co
 
 }  // namespace
 
-Pix2SeqHead::Pix2SeqHead(const Pix2SeqHeadOptions& o) : o_(o) {
+Pix2SeqHead::Pix2SeqHead(const Pix2SeqHeadOptions& o)
+    : o_(o),
+      rules_(Pix2SeqInferenceRules::parse(o.constraints, o.suppress_tokens, o.stop, o.box_source, o.class_source,
+                                          o.score_softmax, o.sort_coordinates, o.clip_boxes)) {
   tokenizer_ = build_or<Tokenizer>(o.tokenizer, "model.head.tokenizer", "Pix2SeqTokenizer");
   sequence_ = build_or<SequenceBuilder>(o.sequence, "model.head.sequence", "Pix2SeqSequenceBuilder");
   decoding_ = build_or<Decoding>(o.decoding, "model.head.decoding", "GreedyDecoding");
@@ -114,7 +116,7 @@ Pix2SeqMemory Pix2SeqHead::encode(const torch::Tensor& feature, const torch::Ten
   if (input_gn) x = input_gn(x);
   const int64_t b = x.size(0), h = x.size(2), w = x.size(3);
   torch::Tensor mask;
-  if (image_masks.defined()) {
+  if (image_masks.defined() && o_.use_padding_mask) {
     namespace F = torch::nn::functional;
     mask = F::interpolate(image_masks.unsqueeze(1).to(torch::kFloat32),
                           F::InterpolateFuncOptions().size(std::vector<int64_t>{h, w}).mode(torch::kNearest))
@@ -138,20 +140,7 @@ torch::Tensor Pix2SeqHead::decode_logits(const torch::Tensor& input_tokens, cons
   return output_logits(x);
 }
 
-TokenConstraints Pix2SeqHead::constraints() const {
-  const auto& tok = *tokenizer_;
-  TokenConstraints c;
-  c.end_token = tok.end_token();
-  c.pad_token = tok.pad_token();
-  if (!o_.token_constraints) return c;
-  c.allowed = torch::zeros({Tokenizer::kTokensPerObject, tok.vocab_size()}, torch::kBool);
-  const auto [c0, c1] = tok.coord_range();
-  const auto [k0, k1] = tok.class_range();
-  for (int64_t phase = 0; phase < 4; ++phase) c.allowed[phase].narrow(0, c0, c1 - c0).fill_(true);
-  c.allowed[0][tok.end_token()] = true;
-  c.allowed[4].narrow(0, k0, k1 - k0).fill_(true);
-  return c;
-}
+TokenConstraints Pix2SeqHead::constraints() const { return rules_.token_constraints(*tokenizer_); }
 
 DecodeResult Pix2SeqHead::generate(const Pix2SeqMemory& memory, int64_t max_len, bool use_cache,
                                    const Decoding* decoding, uint64_t seed) {
@@ -164,7 +153,7 @@ DecodeResult Pix2SeqHead::generate(const Pix2SeqMemory& memory, int64_t max_len,
 
 std::vector<Detections> Pix2SeqHead::postprocess(const DecodeResult& result, const Batch& batch) const {
   return sequences_to_detections(result, *tokenizer_, batch.metas, batch.images.size(2), batch.images.size(3),
-                                 o_.max_objects_test);
+                                 o_.max_objects_test, rules_);
 }
 
 LossDict Pix2SeqHead::loss(const std::vector<torch::Tensor>& features, const Batch& batch) {

@@ -13,6 +13,7 @@
 
 #include "core/interfaces/model.h"
 #include "core/interfaces/sequence.h"
+#include "models/heads/pix2seq_postprocess.h"
 #include "models/heads/pix2seq_transformer.h"
 #include "models/layers/position_encoding.h"
 
@@ -36,7 +37,16 @@ struct Pix2SeqHeadOptions {
   bool shared_embedding = false;
   bool output_bias = true;
   bool use_cache = true;
-  bool token_constraints = false;
+  bool use_padding_mask = true;
+  // Inference rules (see docs/pix2seq.md, "Inference rules of the three ports").
+  std::string constraints = "none";
+  std::vector<std::string> suppress_tokens;
+  std::string stop = "at_end";
+  std::string box_source = "token";
+  std::string class_source = "logits";
+  std::string score_softmax = "vocabulary";
+  bool sort_coordinates = true;
+  std::string clip_boxes = "original";
   int64_t max_objects_test = 100;
   int64_t seed = 0;
   ComponentCfg tokenizer;
@@ -62,7 +72,17 @@ struct Pix2SeqHeadOptions {
     v("shared_embedding", shared_embedding, "output logits = decoder output x token embedding^T (official)");
     v("output_bias", output_bias, "bias of the output logits");
     v("use_cache", use_cache, "cache self- and cross-attention keys/values while decoding");
-    v("token_constraints", token_constraints, "only coordinate tokens at coordinate positions, class tokens at class ones");
+    v("use_padding_mask", use_padding_mask, "mask padded pixels in attention and positions (false: Pretrained-Pix2Seq)");
+    v("constraints", constraints,
+      "generation grammar: none | class_slots (only class tokens at class slots) | full (also only coordinates at "
+      "coordinate slots, end only at object boundaries)");
+    v("suppress_tokens", suppress_tokens, "special tokens never generated: end, noise (the ports: [end, noise])");
+    v("stop", stop, "at_end (stop once every sequence emitted end at an object boundary) | never (fixed length)");
+    v("box_source", box_source, "token (the generated coordinate tokens) | logits (argmax over the coordinate range)");
+    v("class_source", class_source, "logits (argmax over the class range at the class slot) | token (the generated one)");
+    v("score_softmax", score_softmax, "score = class probability under a softmax over the vocabulary | classes");
+    v("sort_coordinates", sort_coordinates, "order each box's corners (x0 <= x1, y0 <= y1); the ports do not");
+    v("clip_boxes", clip_boxes, "original (clip to the original image) | input (to the network input) | none");
     v("max_objects_test", max_objects_test, "objects decoded per image (5 tokens each)");
     v("seed", seed, "seed of the sequence augmentation and sampling");
     v("tokenizer", tokenizer, "token scheme (tokenizer family)");
@@ -95,6 +115,7 @@ class Pix2SeqHead : public Head {
   const SequenceBuilder& sequence_builder() const { return *sequence_; }
   TokenConstraints constraints() const;
   const Pix2SeqHeadOptions& options() const { return o_; }
+  const Pix2SeqInferenceRules& rules() const { return rules_; }
 
   torch::nn::Conv2d input_proj{nullptr};
   torch::nn::LayerNorm input_ln{nullptr};  // registered as input_norm when input_norm = LN
@@ -107,6 +128,7 @@ class Pix2SeqHead : public Head {
 
  private:
   Pix2SeqHeadOptions o_;
+  Pix2SeqInferenceRules rules_;
   std::shared_ptr<Tokenizer> tokenizer_;
   std::shared_ptr<SequenceBuilder> sequence_;
   std::shared_ptr<Decoding> decoding_;

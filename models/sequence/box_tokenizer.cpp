@@ -62,11 +62,16 @@ torch::Tensor BoxTokenizer::encode_boxes(const torch::Tensor& boxes, int64_t hei
   return q + l_.coord_shift;
 }
 
-torch::Tensor BoxTokenizer::decode_boxes(const torch::Tensor& tokens, int64_t height, int64_t width) const {
+torch::Tensor BoxTokenizer::dequantize_boxes(const torch::Tensor& tokens, int64_t height, int64_t width) const {
   auto shape = tokens.sizes().vec();
   auto q = (tokens.reshape({-1, 4}) - l_.coord_shift).clamp(0, l_.levels).to(torch::kFloat64);
   if (l_.yx_order) q = q.index_select(1, torch::tensor({1, 0, 3, 2}, torch::kInt64));
-  auto pixels = denormalise(q / double(l_.levels), height, width);
+  return denormalise(q / double(l_.levels), height, width).to(torch::kFloat32).reshape(shape);
+}
+
+torch::Tensor BoxTokenizer::decode_boxes(const torch::Tensor& tokens, int64_t height, int64_t width) const {
+  auto shape = tokens.sizes().vec();
+  auto pixels = dequantize_boxes(tokens, height, width).reshape({-1, 4}).to(torch::kFloat64);
   auto limits = torch::tensor({double(width), double(height), double(width), double(height)}, torch::kFloat64);
   pixels = torch::min(pixels.clamp_min(0.0), limits);
   return pixels.to(torch::kFloat32).reshape(shape);

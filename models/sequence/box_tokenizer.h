@@ -39,6 +39,7 @@ class BoxTokenizer : public Tokenizer {
   int64_t label_of(int64_t token) const override;
   torch::Tensor encode_boxes(const torch::Tensor& boxes, int64_t height, int64_t width) const override;
   torch::Tensor decode_boxes(const torch::Tensor& tokens, int64_t height, int64_t width) const override;
+  torch::Tensor dequantize_boxes(const torch::Tensor& tokens, int64_t height, int64_t width) const override;
   torch::Tensor normalise(const torch::Tensor& boxes, int64_t height, int64_t width) const override;
   torch::Tensor denormalise(const torch::Tensor& unit_boxes, int64_t height, int64_t width) const override;
   const TokenLayout& layout() const { return l_; }

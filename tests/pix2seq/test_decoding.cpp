@@ -156,3 +156,18 @@ TEST(Decoding, ConstraintsMaskDisallowedTokens) {
   // Raw (unconstrained) logits are returned for scoring.
   EXPECT_TRUE(torch::allclose(r.logits[0][0], markov_table()[4]));
 }
+
+TEST(Decoding, StopNeverGeneratesTheFullLengthPastEndTokens) {
+  // Row 1 emits the end token on the first step; with stop_on_end false nothing is padded and
+  // decoding runs to max_len (the ports and the official code score every object slot).
+  TokenConstraints c = every_step_may_end();
+  c.stop_on_end = false;
+  MarkovStepper model(markov_table());
+  auto r = make("{type: GreedyDecoding}")->decode(model, torch::tensor({2, 2}, torch::kInt64), 7, c, 0);
+  EXPECT_EQ(r.tokens.size(1), 7);
+  EXPECT_EQ(model.calls, 7);
+  EXPECT_TRUE((r.tokens == 0).all().item<bool>());  // 0 -> 0 is the table's choice, not padding
+  MarkovStepper beam_model(markov_table());
+  auto b = make("{type: BeamSearchDecoding, beam_size: 2}")->decode(beam_model, torch::tensor({2}, torch::kInt64), 5, c, 0);
+  EXPECT_EQ(b.tokens.size(1), 5);
+}

@@ -1,5 +1,6 @@
-// The mmdetection port's released state_dict layout loads into our Pix2Seq head with zero
-// missing keys through the rename rules of configs/pix2seq/pix2seq_r50_mmdet_300e_coco.yaml.
+// The mmdetection port's released state_dict layout loads into our whole Pix2Seq model strictly
+// through the checkpoint_mapping of configs/pix2seq/pix2seq_r50_mmdet_300e_coco.yaml (the path
+// `detseq test CONFIG CHECKPOINT` and load_from take).
 // The checkpoint is made by fixtures/make_mmdet_pix2seq_checkpoint.py (random weights, exact
 // names and shapes of Sharpiless/Pix2seq-mmdetection).
 #include <gtest/gtest.h>
@@ -10,36 +11,36 @@
 #include "core/config/config.h"
 #include "core/io/checkpoint.h"
 #include "core/io/pretrained.h"
+#include "models/detectors/composed_detector.h"
 #include "models/heads/pix2seq_head.h"
 
 using namespace detseq;
 
-TEST(MmdetCheckpoint, PortHeadLoadsWithZeroMissingKeys) {
+TEST(MmdetCheckpoint, PortCheckpointLoadsStrictlyThroughTheConfigsMapping) {
   const auto dir = std::filesystem::temp_directory_path() / ("detseq_p2s_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string ckpt = (dir / "port.pth").string();
   const std::string cmd = std::string("/usr/bin/python3 ") + DETSEQ_SOURCE_DIR +
-                          "/tests/pix2seq/fixtures/make_mmdet_pix2seq_checkpoint.py " + ckpt + " --head-only";
+                          "/tests/pix2seq/fixtures/make_mmdet_pix2seq_checkpoint.py " + ckpt;
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
 
   const Config config =
       load_config(std::string(DETSEQ_SOURCE_DIR) + "/configs/pix2seq/pix2seq_r50_mmdet_300e_coco.yaml");
-  auto head = std::dynamic_pointer_cast<Pix2SeqHead>(build<Head>(*config.find("model.head"), "model.head"));
-  ASSERT_TRUE(head);
-  std::string path;
-  io::LoadOptions options = io::read_pretrained_options(*config.find("mmdet_checkpoint.head"), "mmdet_checkpoint.head", &path);
-  const io::LoadReport report = io::load_checkpoint_into(*head, ckpt, options);
-  EXPECT_TRUE(report.missing.empty()) << report.summary();
-  EXPECT_TRUE(report.mismatched.empty()) << report.summary();
-  ASSERT_EQ(report.unexpected.size(), 1u) << report.summary();
-  EXPECT_EQ(report.unexpected[0], "empty_weight");  // the port's CE class weights: a loss constant
+  auto model = std::dynamic_pointer_cast<ComposedDetector>(build<Detector>(*config.find("model"), "model"));
+  ASSERT_TRUE(model);
+  const io::LoadReport report = io::load_model_checkpoint(*model, io::read_checkpoint(ckpt), ckpt,
+                                                          io::model_checkpoint_mapping(config.root), /*strict=*/true);
+  EXPECT_TRUE(report.clean()) << report.summary();
+  EXPECT_EQ(report.loaded, 265u + 190u);  // ResNet-50 with frozen BN + the head (empty_weight ignored)
 
   // Values arrive where they belong: the fused decoder qkv becomes in_proj_weight unchanged.
   auto state = io::extract_state_dict(io::read_checkpoint(ckpt), {}, ckpt);
-  auto params = head->named_parameters();
-  EXPECT_TRUE(torch::equal(params["decoder.3.self_attn.in_proj_weight"],
+  auto params = model->named_parameters();
+  EXPECT_TRUE(torch::equal(params["head.decoder.3.self_attn.in_proj_weight"],
                            state["bbox_head.transformer.decoder.layers.3.attentions.0.attn.qkv.weight"]));
-  EXPECT_TRUE(torch::equal(params["prompt_embed"], state["bbox_head.det_embed.weight"]));
-  EXPECT_TRUE(torch::equal(params["input_norm.weight"], state["bbox_head.input_proj.1.weight"]));
+  EXPECT_TRUE(torch::equal(params["head.prompt_embed"], state["bbox_head.det_embed.weight"]));
+  EXPECT_TRUE(torch::equal(params["head.input_norm.weight"], state["bbox_head.input_proj.1.weight"]));
+  auto buffers = model->named_buffers();
+  EXPECT_TRUE(torch::equal(buffers["backbone.layer4.2.bn3.running_var"], state["backbone.layer4.2.bn3.running_var"]));
   std::filesystem::remove_all(dir);
 }

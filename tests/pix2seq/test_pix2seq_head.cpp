@@ -128,3 +128,35 @@ TEST(Pix2SeqHead, TrainingStepsLowerTheLoss) {
   }
   EXPECT_LT(last, first * 0.8) << first << " -> " << last;
 }
+
+TEST(Pix2SeqHead, InferenceRuleOptionsAreCheckedWithSuggestions) {
+  auto error = [](const std::string& extra) {
+    try {
+      make_head(extra);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("<no error>");
+  };
+  EXPECT_NE(error("stop: nevr").find("did you mean 'never'"), std::string::npos) << error("stop: nevr");
+  EXPECT_NE(error("box_source: logit").find("did you mean 'logits'"), std::string::npos);
+  EXPECT_NE(error("constraints: ful").find("one of none, class_slots, full"), std::string::npos);
+  EXPECT_NE(error("suppress_tokens: [eos]").find("end, noise"), std::string::npos);
+  EXPECT_NE(error("suppress_tokens: [end]").find("would never stop"), std::string::npos);
+  // The generation mask the rules imply: full = coordinates at coordinate slots (end where an
+  // object starts), classes at class slots; suppressed tokens nowhere.
+  auto head = make_head("constraints: full");
+  const auto& tok = head->tokenizer();
+  auto c = head->constraints();
+  ASSERT_TRUE(c.allowed.defined());
+  EXPECT_TRUE(c.allowed[0][tok.end_token()].item<bool>());
+  EXPECT_FALSE(c.allowed[1][tok.end_token()].item<bool>());
+  EXPECT_FALSE(c.allowed[4][tok.coord_range().first].item<bool>());
+  EXPECT_TRUE(c.allowed[4][tok.class_range().first].item<bool>());
+  auto ports = make_head("suppress_tokens: [end, noise], stop: never")->constraints();
+  EXPECT_FALSE(ports.stop_on_end);
+  EXPECT_FALSE(ports.allowed.select(1, tok.end_token()).any().item<bool>());
+  EXPECT_FALSE(ports.allowed.select(1, tok.noise_token()).any().item<bool>());
+  EXPECT_TRUE(ports.allowed[2][tok.class_range().first].item<bool>());  // otherwise free
+  EXPECT_FALSE(make_head()->constraints().allowed.defined());          // default: unconstrained
+}

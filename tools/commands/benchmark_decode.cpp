@@ -34,8 +34,8 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 DecodeResult decode(Pix2SeqHead& head, const Pix2SeqMemory& memory, bool cache, int64_t tokens) {
   torch::NoGradGuard guard;
   Pix2SeqStepper stepper(head, memory, cache);
-  TokenConstraints c;
-  c.stop_on_end = false;  // always decode the full length so both runs do the same work
+  TokenConstraints c = head.constraints();  // the config's generation mask, so every mode is measured
+  c.stop_on_end = false;                    // always decode the full length so both runs do the same work
   auto prompt = torch::full({memory.memory.size(0)}, head.tokenizer().prompt_token(), torch::kInt64);
   return GreedyDecoding({}).decode(stepper, prompt, tokens, c, 0);
 }

@@ -24,6 +24,7 @@ struct Options {
   std::vector<std::string> inputs, cfg_options;
   double score_thr = 0.3;
   int batch_size = 1, threads = 0;
+  bool allow_partial = false;
 };
 
 nlohmann::json to_json(const Detections& d, const std::string& file, const std::vector<std::string>& classes) {
@@ -53,7 +54,7 @@ int run(const Options& o) {
   launch.work_dir = (fs::path(o.out_dir) / "logs").string();
   launch.write_config = false;
   auto runner = Runner::from_config(config, launch);
-  runner->load_checkpoint(o.checkpoint);
+  runner->load_checkpoint(o.checkpoint, /*resume=*/false, /*strict=*/!o.allow_partial);
   Detector& model = runner->model();
   model.eval();
   const Compose pipeline = inference_pipeline(config);
@@ -97,6 +98,8 @@ DETSEQ_COMMAND("infer", "detect objects in image files or folders (no annotation
                  app.add_option("--score-thr", o->score_thr, "draw predictions with at least this score");
                  app.add_option("--batch-size", o->batch_size, "images per forward pass");
                  app.add_option("--threads", o->threads, "LibTorch intra-op threads (0: LibTorch's default)");
+                 app.add_flag("--allow-partial", o->allow_partial,
+                              "load the tensors that fit and keep the rest (default: every key must fit)");
                  add_cfg_options(app, o->cfg_options);
                  return [o] { return run(*o); };
                });

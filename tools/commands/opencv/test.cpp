@@ -26,6 +26,7 @@ struct Options {
   double show_score_thr = 0.3;
   std::vector<std::string> cfg_options;
   int threads = 0;
+  bool allow_partial = false;
 };
 
 int run(const Options& o) {
@@ -36,7 +37,7 @@ int run(const Options& o) {
   launch.work_dir = o.work_dir;
   auto runner = Runner::from_config(config, launch);
   if (!runner->has_test()) throw Error(o.config + ": no test_dataloader section; `detseq test` needs one");
-  runner->load_checkpoint(o.checkpoint);
+  runner->load_checkpoint(o.checkpoint, /*resume=*/false, /*strict=*/!o.allow_partial);
 
   if (!o.show_dir.empty()) {
     // As mmdetection's --show-dir: turn the config's visualization hook on, or add one.
@@ -87,6 +88,8 @@ DETSEQ_COMMAND("test", "evaluate a checkpoint on test_dataloader with test_evalu
                  app.add_option("--show-dir", o->show_dir, "write one picture per image (ground truth | predictions) here");
                  app.add_option("--show-score-thr", o->show_score_thr, "predictions below this score are not drawn");
                  app.add_option("--threads", o->threads, "LibTorch intra-op threads (0: LibTorch's default)");
+                 app.add_flag("--allow-partial", o->allow_partial,
+                              "load the tensors that fit and keep the rest (default: every key must fit)");
                  add_cfg_options(app, o->cfg_options);
                  return [o] { return run(*o); };
                });
