@@ -10,6 +10,7 @@
 
 #include "core/logging/logging.h"
 #include "core/util/error.h"
+#include "core/util/strings.h"
 #include "tools/command.h"
 
 namespace detseq::cli {
@@ -54,10 +55,21 @@ int main(int argc, char** argv) {
     CLI::App* sub = parent->add_subcommand(entry.name, entry.help);
     runs.emplace_back(sub, entry.setup(*sub));
   }
+  // Exit codes: 0 ok, 1 a user or data error, 2 a usage error (unknown command, bad flag).
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> names;
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+      std::fprintf(stderr, "error: unknown command '%s'%s (detseq --help lists the commands)\n", argv[1],
+                   did_you_mean(argv[1], names).c_str());
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
   }
   try {
     setup_logging(log_level);

@@ -1,22 +1,45 @@
 #include "core/logging/logging.h"
 
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
 #include <filesystem>
 #include <mutex>
 
+#include "core/logging/progress_bar.h"
 #include "core/util/error.h"
 
 namespace detseq {
 namespace {
+
+// stderr sink that lets a terminal progress bar step aside: clear its line, print the log line,
+// redraw the bar (so "...loss 7.2065" and the next log line never share a line).
+class ProgressAwareSink : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  ProgressAwareSink() : inner_(std::make_shared<spdlog::sinks::stderr_color_sink_st>()) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    progress_line_clear();
+    inner_->log(msg);
+    inner_->flush();
+    progress_line_redraw();
+  }
+  void flush_() override { inner_->flush(); }
+  void set_pattern_(const std::string& pattern) override { inner_->set_pattern(pattern); }
+  void set_formatter_(std::unique_ptr<spdlog::formatter> formatter) override { inner_->set_formatter(std::move(formatter)); }
+
+ private:
+  std::shared_ptr<spdlog::sinks::stderr_color_sink_st> inner_;
+};
 
 std::mutex g_mutex;
 std::shared_ptr<spdlog::logger> g_logger;
 std::string g_file;
 
 std::shared_ptr<spdlog::logger> make_console_logger() {
-  auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  auto sink = std::make_shared<ProgressAwareSink>();
   auto log = std::make_shared<spdlog::logger>("detseq", sink);
   log->set_pattern("%Y/%m/%d %H:%M:%S %^%l%$ %v");
   log->set_level(spdlog::level::info);

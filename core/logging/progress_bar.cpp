@@ -3,8 +3,30 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <mutex>
 
 namespace detseq {
+namespace {
+
+// The terminal bar being shown, if any, and its last text: what the logger clears and redraws.
+std::mutex g_console;
+const ProgressBar* g_active = nullptr;
+std::string g_active_text;
+
+}  // namespace
+
+void progress_line_clear() {
+  std::lock_guard<std::mutex> lock(g_console);
+  if (g_active) std::fprintf(stderr, "\r\033[K");
+}
+
+void progress_line_redraw() {
+  std::lock_guard<std::mutex> lock(g_console);
+  if (g_active) {
+    std::fprintf(stderr, "\r\033[K%s", g_active_text.c_str());
+    std::fflush(stderr);
+  }
+}
 
 std::string format_duration(double seconds) {
   if (seconds < 0) seconds = 0;
@@ -44,7 +66,7 @@ void ProgressBar::update(int64_t increment, const std::string& suffix) {
   // Terminal: redraw at most 10x/s. Plain output: a line every 10 s or every 10 %.
   bool due = false;
   if (tty_) {
-    due = since >= 0.1 || done_ == total_;
+    due = last_drawn_ < 0 || since >= 0.1 || done_ == total_;  // show the bar at once, then <= 10x/s
   } else {
     const int64_t step = total_ > 0 ? std::max<int64_t>(1, total_ / 10) : 0;
     due = since >= 10.0 || (step > 0 && done_ % step == 0);
@@ -58,7 +80,9 @@ void ProgressBar::update(int64_t increment, const std::string& suffix) {
 void ProgressBar::finish() {
   if (finished_) return;
   finished_ = true;
-  if (enabled_ && done_ > 0) draw(true);
+  if (enabled_ && done_ > 0 && (tty_ || last_drawn_ != done_)) draw(true);
+  std::lock_guard<std::mutex> lock(g_console);
+  if (g_active == this) g_active = nullptr;
 }
 
 void ProgressBar::draw(bool final_line) {
@@ -76,8 +100,12 @@ void ProgressBar::draw(bool final_line) {
     bar = "[" + std::string(filled, '#') + std::string(width - filled, '.') + "] ";
   }
   const std::string text = label_ + " " + bar + stats + (suffix_.empty() ? "" : " " + suffix_);
+  last_drawn_ = done_;
+  std::lock_guard<std::mutex> lock(g_console);
   if (tty_) {
     std::fprintf(stderr, "\r\033[K%s%s", text.c_str(), final_line ? "\n" : "");
+    g_active = final_line ? nullptr : this;
+    g_active_text = text;
   } else {
     std::fprintf(stderr, "%s\n", text.c_str());
   }

@@ -24,10 +24,17 @@ class ProgressBar {
   bool enabled_;
   bool tty_;
   bool finished_ = false;
+  int64_t last_drawn_ = -1;  // done_ at the last draw (a plain-output final line is not repeated)
   std::string suffix_;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_;
 };
+
+// Console writers other than the bar (the logger's stderr sink) call these around each line they
+// print, so that a bar drawn in place on a terminal is cleared first and redrawn below the line
+// instead of being glued to it. No-ops when no terminal bar is showing.
+void progress_line_clear();
+void progress_line_redraw();
 
 // "1h02m03s" / "4m05s" / "12s".
 std::string format_duration(double seconds);

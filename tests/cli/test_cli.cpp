@@ -100,4 +100,21 @@ TEST(Cli, RegistryListAndDescribe) {
   EXPECT_NE(r.out.find("did you mean 'backbone'?"), std::string::npos) << r.out;
 }
 
+TEST(Cli, ExitCodesAndUnknownCommands) {
+  // 0 ok, 1 user/data error, 2 usage error.
+  Result r = run("trian configs/x.yaml");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_EQ(count_lines(r.out), 1) << r.out;
+  EXPECT_NE(r.out.find("unknown command 'trian' — did you mean 'train'?"), std::string::npos) << r.out;
+  r = run("print-config");  // missing positional
+  EXPECT_EQ(r.code, 2) << r.out;
+  r = run("print-config " + std::string(kDetr) + " --no-such-flag");
+  EXPECT_EQ(r.code, 2) << r.out;
+  r = run("--help");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("make-dataset"), std::string::npos) << r.out;
+  r = run("print-config /nonexistent.yaml");
+  EXPECT_EQ(r.code, 1) << r.out;
+}
+
 }  // namespace
