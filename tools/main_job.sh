@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
-# Main job (README command 1, after the build): train a small Pix2Seq on the 8 bundled COCO images
-# (tests/data/coco_tiny8), evaluate the checkpoint with `detseq test --show-dir`, plot the
-# training log with `detseq plot-logs`, and print where the results are.
+# Main job (README command 1, after the build): shows that `detseq train` yields a detector that
+# works on images it never saw.
+#   1. make the held-out benchmark (`detseq make-dataset fashion-mnist`): detection scenes of
+#      Fashion-MNIST *train* items for training, scenes of unseen *t10k* items for val, and
+#      single-item images (train items only) for backbone pre-training;
+#   2. pre-train the backbone on item classification (configs/recipes/plainconv_fmnist_items_cls.yaml,
+#      shortened), as detectors start from an ImageNet backbone;
+#   3. train a small Pix2Seq on the train scenes from that backbone;
+#   4. evaluate it on the held-out val scenes with `detseq test --show-dir`, plot the training
+#      log with `detseq plot-logs`, and print the held-out AP and where everything is.
 #
 #   bash tools/main_job.sh            run from anywhere; paths are relative to the repo root
 #
-# Rerunning is safe: a finished run is reused (only test and plot run again), an interrupted one
-# resumes from its last checkpoint. Environment knobs:
+# Rerunning is safe: the data sets and finished trainings are reused (only test and plot run
+# again), an interrupted training resumes from its last checkpoint. Environment knobs:
 #   DETSEQ_BIN=build/detseq   the binary       MAIN_JOB_FRESH=1  delete the work dir and retrain
 #   MAIN_JOB_THREADS=<nproc>  LibTorch threads MAIN_JOB_WORK_DIR=work_dirs/main_job
+#   DETSEQ_FMNIST_ROOT=data/fmnist_scenes_128/, DETSEQ_FMNIST_ITEMS_ROOT=data/fmnist_items_64/
+#                             where the generated data sets live
 set -euo pipefail
 
 die() {
@@ -21,14 +30,17 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 BIN="${DETSEQ_BIN:-build/detseq}"
-CONFIG="configs/recipes/pix2seq_r18_tiny8_quickstart.yaml"
+PRETRAIN_CONFIG="configs/recipes/plainconv_fmnist_items_cls_quickstart.yaml"
+CONFIG="configs/recipes/pix2seq_plainconv_fmnist128_quickstart.yaml"
 WORK="${MAIN_JOB_WORK_DIR:-work_dirs/main_job}"
 THREADS="${MAIN_JOB_THREADS:-$(nproc)}"
-DATA="tests/data/coco_tiny8"
+export DETSEQ_FMNIST_ROOT="${DETSEQ_FMNIST_ROOT:-data/fmnist_scenes_128/}"
+export DETSEQ_FMNIST_ITEMS_ROOT="${DETSEQ_FMNIST_ITEMS_ROOT:-data/fmnist_items_64/}"
+DATA="${DETSEQ_FMNIST_ROOT%/}"
+ITEMS="${DETSEQ_FMNIST_ITEMS_ROOT%/}"
 
 [[ -x "$BIN" ]] || die "no detseq binary at '$BIN' — build it first: cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j2 --target detseq (or set DETSEQ_BIN)"
-[[ -f "$DATA/annotations/instances.json" ]] || die "bundled data missing: $DATA/annotations/instances.json (is this a complete checkout?)"
-[[ -f "$CONFIG" ]] || die "config missing: $CONFIG"
+for c in "$PRETRAIN_CONFIG" "$CONFIG"; do [[ -f "$c" ]] || die "config missing: $c"; done
 [[ "$THREADS" =~ ^[1-9][0-9]*$ ]] || die "MAIN_JOB_THREADS must be a positive integer, got '$THREADS'"
 
 if [[ "${MAIN_JOB_FRESH:-0}" == 1 ]]; then
@@ -37,27 +49,53 @@ if [[ "${MAIN_JOB_FRESH:-0}" == 1 ]]; then
 fi
 mkdir -p "$WORK"
 WORK="$(cd "$WORK" && pwd)"  # absolute, so the summary paths work from anywhere
-
-# The last epoch's checkpoint marks a finished run (the config's checkpoint interval divides it).
-MAX_EPOCHS="$("$BIN" print-config "$CONFIG" | sed -n 's/^  max_epochs: *\([0-9][0-9]*\).*/\1/p' | head -n 1)"
-[[ -n "$MAX_EPOCHS" ]] || die "could not read train_cfg.max_epochs from $CONFIG"
-FINAL_CKPT="$WORK/epoch_${MAX_EPOCHS}.pth"
 COMMON=(--cfg-options "env_cfg.num_threads=$THREADS")
 
-start=$SECONDS
-echo "== 1/3 train: $CONFIG -> $WORK ($MAX_EPOCHS epochs, $THREADS threads)"
-if [[ -f "$FINAL_CKPT" ]]; then
-  echo "main_job: $FINAL_CKPT exists: training already finished (MAIN_JOB_FRESH=1 retrains)"
-elif [[ -f "$WORK/last_checkpoint" ]]; then
-  echo "main_job: resuming the interrupted run from $(cat "$WORK/last_checkpoint")"
-  "$BIN" train "$CONFIG" --work-dir "$WORK" --resume auto "${COMMON[@]}"
-else
-  "$BIN" train "$CONFIG" --work-dir "$WORK" "${COMMON[@]}"
-fi
-[[ -f "$FINAL_CKPT" ]] || die "training ended without writing $FINAL_CKPT (see the log above)"
-train_s=$((SECONDS - start))
+# The last epoch's checkpoint of CONFIG in DIR (it marks a finished run: the configs' checkpoint
+# interval divides max_epochs).
+final_checkpoint() {
+  local epochs
+  epochs="$("$BIN" print-config "$1" | sed -n 's/^  max_epochs: *\([0-9][0-9]*\).*/\1/p' | head -n 1)"
+  [[ -n "$epochs" ]] || die "could not read train_cfg.max_epochs from $1"
+  echo "$2/epoch_${epochs}.pth"
+}
 
-echo "== 2/3 test: $FINAL_CKPT on $DATA, drawing predictions"
+# train CONFIG DIR [--cfg-options ...]: reuses a finished run, resumes an interrupted one.
+train() {
+  local config="$1" dir="$2" ckpt
+  shift 2
+  ckpt="$(final_checkpoint "$config" "$dir")"
+  if [[ -f "$ckpt" ]]; then
+    echo "main_job: $ckpt exists: training already finished (MAIN_JOB_FRESH=1 retrains)"
+  elif [[ -f "$dir/last_checkpoint" ]]; then
+    echo "main_job: resuming the interrupted run from $(cat "$dir/last_checkpoint")"
+    "$BIN" train "$config" --work-dir "$dir" --resume auto "$@"
+  else
+    "$BIN" train "$config" --work-dir "$dir" "$@"
+  fi
+  [[ -f "$ckpt" ]] || die "training ended without writing $ckpt (see the log above)"
+}
+
+start=$SECONDS
+echo "== 1/5 make-dataset: held-out Fashion-MNIST scenes -> $DATA, pre-training items -> $ITEMS"
+# The options the configs' headers document; an identical finished data set is reused.
+"$BIN" make-dataset fashion-mnist --out "$DATA" --size 128 --objects 1-4 --scale 24-64 --train 4000 --val 500
+"$BIN" make-dataset fashion-mnist --out "$ITEMS" --size 64 --objects 1 --scale 24-64 --train 20000 --val 1000
+data_s=$((SECONDS - start))
+
+PRETRAIN_WORK="$WORK/pretrain"
+echo "== 2/5 pre-train the backbone: $PRETRAIN_CONFIG -> $PRETRAIN_WORK ($THREADS threads)"
+train "$PRETRAIN_CONFIG" "$PRETRAIN_WORK" "${COMMON[@]}"
+BACKBONE="$(final_checkpoint "$PRETRAIN_CONFIG" "$PRETRAIN_WORK")"
+pretrain_s=$((SECONDS - start - data_s))
+
+echo "== 3/5 train Pix2Seq: $CONFIG -> $WORK (backbone from $BACKBONE)"
+FINAL_CKPT="$(final_checkpoint "$CONFIG" "$WORK")"
+COMMON+=("model.backbone.init_cfg.checkpoint=$BACKBONE")
+train "$CONFIG" "$WORK" "${COMMON[@]}"
+train_s=$((SECONDS - start - data_s - pretrain_s))
+
+echo "== 4/5 test: $FINAL_CKPT on the held-out val scenes ($DATA/val), drawing predictions"
 SHOW="$WORK/show"
 TEST_WORK="$WORK/test"
 rm -rf "$SHOW" "$TEST_WORK"  # the pictures and metrics of this run only
@@ -65,23 +103,33 @@ rm -rf "$SHOW" "$TEST_WORK"  # the pictures and metrics of this run only
   --out "$WORK/results.json" "${COMMON[@]}"
 METRICS="$(find "$TEST_WORK" -name metrics.json | head -n 1)"
 [[ -n "$METRICS" ]] || die "detseq test wrote no metrics.json under $TEST_WORK"
-test_s=$((SECONDS - start - train_s))
+test_s=$((SECONDS - start - data_s - pretrain_s - train_s))
 
-echo "== 3/3 plot-logs"
+echo "== 5/5 plot-logs"
 # One scalars.json per training session (a resumed run adds one), oldest first.
 mapfile -t LOGS < <(find "$WORK" -mindepth 3 -maxdepth 3 -path '*/vis_data/scalars.json' \
-  -not -path "$TEST_WORK/*" | sort)
+  -not -path "$TEST_WORK/*" -not -path "$PRETRAIN_WORK/*" | sort)
 ((${#LOGS[@]} > 0)) || die "no training log (*/vis_data/scalars.json) under $WORK"
 PLOT="$WORK/curves.png"
 "$BIN" plot-logs "${LOGS[@]}" --keys loss lr bbox_mAP --out "$PLOT"
 
+# The held-out numbers, from the metrics file `detseq test` wrote.
+metric() { sed -n "s/^ *\"coco\/$1\": *\([-0-9.eE+]*\).*/\1/p" "$METRICS" | head -n 1; }
+AP="$(metric bbox_mAP)" AP50="$(metric bbox_mAP_50)" AP75="$(metric bbox_mAP_75)"
+[[ -n "$AP" && -n "$AP50" && -n "$AP75" ]] || die "could not read the AP from $METRICS"
+printf -v AP '%.3f' "$AP"
+printf -v AP50 '%.3f' "$AP50"
+printf -v AP75 '%.3f' "$AP75"
+
 cat <<EOF
 
-main_job: done (train ${train_s}s, test ${test_s}s)
+main_job: done (data ${data_s}s, pre-train ${pretrain_s}s, train ${train_s}s, test ${test_s}s)
+  held-out AP    ${AP}  (AP50 ${AP50}, AP75 ${AP75}) on the $(find "$DATA/val" -type f | wc -l) val scenes: Fashion-MNIST items never trained on
   checkpoint     $FINAL_CKPT
   metrics JSON   $METRICS
   detections     $WORK/results.json (COCO results format)
   log plot       $PLOT
   training log   ${LOGS[-1]}
   drawn images   $SHOW/  ($(find "$SHOW" -type f | wc -l) files: ground truth | predictions)
+  backbone       $BACKBONE (pre-trained on single train items)
 EOF
