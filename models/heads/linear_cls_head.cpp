@@ -40,6 +40,7 @@ class LinearClsHead : public Head {
   }
 
   LossDict loss(const std::vector<torch::Tensor>& features, const Batch& batch) override {
+    check_unpadded(batch);
     const torch::Tensor logits = forward_logits(features);
     const torch::Tensor labels = image_labels(batch).to(logits.device());
     namespace F = torch::nn::functional;
@@ -50,6 +51,7 @@ class LinearClsHead : public Head {
   }
 
   std::vector<Detections> predict(const std::vector<torch::Tensor>& features, const Batch& batch) override {
+    check_unpadded(batch);
     const auto [score, label] = torch::softmax(forward_logits(features), 1).max(1);
     const torch::Tensor s = score.to(torch::kCPU), l = label.to(torch::kCPU);
     std::vector<Detections> out(static_cast<size_t>(batch.size()));
@@ -65,6 +67,15 @@ class LinearClsHead : public Head {
   }
 
  private:
+  // Global average pooling would average the padding in too: refuse padded batches instead of
+  // silently classifying diluted features.
+  static void check_unpadded(const Batch& batch) {
+    if (batch.masks.defined() && batch.masks.any().item<bool>()) {
+      throw Error("LinearClsHead: the batch holds padded images (their sizes differ); whole-image classification "
+                  "needs images of one size (e.g. a fixed Resize, or make-dataset's fixed --size)");
+    }
+  }
+
   torch::Tensor forward_logits(const std::vector<torch::Tensor>& features) {
     if (features.empty() || features.back().dim() != 4) throw Error("LinearClsHead: expected a [B, C, H, W] feature map");
     return fc_->forward(features.back().mean({2, 3}));

@@ -93,6 +93,9 @@ TEST(ImageClassifier, ImagesWithoutExactlyOneObjectAreErrors) {
   auto model = classifier();
   EXPECT_NE(test::error_of([&] { model->loss(toy_batch(2)); }).find("image 1 has 2 target objects"), std::string::npos);
   EXPECT_NE(test::error_of([&] { model->loss(toy_batch(0)); }).find("--objects 1"), std::string::npos);
+  Batch padded = toy_batch();
+  padded.masks[0][15].fill_(true);
+  EXPECT_NE(test::error_of([&] { model->loss(padded); }).find("padded images"), std::string::npos);
   EXPECT_NE(test::error_of([&] {
               build<Detector>(parse_yaml_string("{type: ImageClassifier, backbone: {type: PlainConvNet}, "
                                                 "head: {type: LinearClsHead, num_classes: 1}}", "<t>"), "model");

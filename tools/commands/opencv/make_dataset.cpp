@@ -33,7 +33,6 @@ void parse_range(const std::string& text, const char* flag, int& lo, int& hi) {
     size_t used_lo = 0, used_hi = 0;
     if (dash == std::string::npos) {
       lo = hi = std::stoi(text, &used_lo);
-      used_hi = 0;
       if (used_lo != text.size()) throw std::invalid_argument(text);
       return;
     }
