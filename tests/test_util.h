@@ -28,9 +28,10 @@ struct CommandResult {
 
 // Runs the detseq binary from the repo root (configs' data paths are relative to it), with a
 // time limit so a hang fails the test instead of blocking ctest. Needs `cli` in the folder's LIBS.
-inline CommandResult run_detseq(const std::string& args, int timeout_s = 600) {
-  const std::string cmd = std::string("cd ") + DETSEQ_SOURCE_DIR + " && timeout " + std::to_string(timeout_s) + " " +
-                          DETSEQ_BINARY + " " + args + " 2>&1";
+// `env` ("NAME=value ..." or "") is put before the command.
+inline CommandResult run_detseq_env(const std::string& env, const std::string& args, int timeout_s = 600) {
+  const std::string cmd = std::string("cd ") + DETSEQ_SOURCE_DIR + " && " + env + " timeout " +
+                          std::to_string(timeout_s) + " " + DETSEQ_BINARY + " " + args + " 2>&1";
   CommandResult r;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) return r;
@@ -41,5 +42,6 @@ inline CommandResult run_detseq(const std::string& args, int timeout_s = 600) {
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
 }
+inline CommandResult run_detseq(const std::string& args, int timeout_s = 600) { return run_detseq_env("", args, timeout_s); }
 
 }  // namespace detseq::test

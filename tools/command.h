@@ -35,6 +35,21 @@ struct CommandRegistrar {
 // Adds the shared `--cfg-options a.b=c ...` flag.
 void add_cfg_options(CLI::App& app, std::vector<std::string>& into);
 
+// The flags `train` and `test` share with mmdetection's tools/train.py and tools/test.py.
+struct LaunchFlags {
+  std::string launcher;  // "" (not given: read whichever environment is set), none, pytorch, slurm
+  int threads = 0;       // 0: not given
+};
+void add_launch_flags(CLI::App& app, LaunchFlags& into);
+// Before the Runner is built: selects the launcher, and turns --threads into a last
+// `env_cfg.num_threads=N` override so that it beats the config.
+void apply_launch_flags(const LaunchFlags& flags, std::vector<std::string>& cfg_options);
+
+// LibTorch intra-op threads before any config is read: OMP_NUM_THREADS when set (the ranks of
+// tools/dist_train.sh share the cores that way), else every core. A malformed value is an error.
+int default_thread_count();
+constexpr int kMaxThreads = 1024;  // a bound on --threads / OMP_NUM_THREADS (each is an OS thread)
+
 }  // namespace detseq::cli
 
 #define DETSEQ_COMMAND_CONCAT_INNER(a, b) a##b

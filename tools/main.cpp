@@ -3,11 +3,14 @@
 #include <torch/utils.h>
 
 #include <algorithm>
-#include <map>
-#include <tuple>
+#include <charconv>
 #include <cstdio>
+#include <cstdlib>
+#include <map>
 #include <thread>
+#include <tuple>
 
+#include "core/dist/init.h"
 #include "core/logging/logging.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
@@ -26,13 +29,39 @@ void add_cfg_options(CLI::App& app, std::vector<std::string>& into) {
       ->allow_extra_args(true);
 }
 
+void add_launch_flags(CLI::App& app, LaunchFlags& into) {
+  app.add_option("--launcher", into.launcher,
+                 "none (one process), pytorch (RANK/WORLD_SIZE/... as tools/dist_*.sh and torchrun set them) or "
+                 "slurm (SLURM_PROCID/SLURM_NTASKS/...); default: whichever of these the environment has")
+      ->check(CLI::IsMember({"none", "pytorch", "slurm"}));
+  app.add_option("--threads", into.threads,
+                 "LibTorch intra-op threads (default: env_cfg.num_threads, else OMP_NUM_THREADS, else every core)")
+      ->check(CLI::Range(1, kMaxThreads));
+}
+
+void apply_launch_flags(const LaunchFlags& flags, std::vector<std::string>& cfg_options) {
+  if (!flags.launcher.empty()) dist::set_launcher(dist::parse_launcher(flags.launcher));
+  if (flags.threads > 0) cfg_options.push_back("env_cfg.num_threads=" + std::to_string(flags.threads));
+}
+
+int default_thread_count() {
+  const char* omp = std::getenv("OMP_NUM_THREADS");
+  if (omp == nullptr || *omp == '\0') return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // OpenMP allows a list for nested levels ("4,2"); the first entry is the outer level.
+  const std::string text(omp);
+  const std::string first = text.substr(0, text.find(','));
+  int n = 0;
+  const auto [end, ec] = std::from_chars(first.data(), first.data() + first.size(), n);
+  if (ec != std::errc() || end != first.data() + first.size() || n < 1 || n > kMaxThreads)
+    throw Error("OMP_NUM_THREADS='" + text + "' is not a thread count in [1, " + std::to_string(kMaxThreads) +
+                "] (unset it, or e.g. OMP_NUM_THREADS=4)");
+  return n;
+}
+
 }  // namespace detseq::cli
 
 int main(int argc, char** argv) {
   using namespace detseq;
-  // LibTorch defaults to one thread here; use every core unless the config says otherwise.
-  torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-
   CLI::App app{"detseq: object detection (Pix2Seq, DETR) on LibTorch, configured like mmdetection"};
   app.require_subcommand(1);
   std::string log_level = "info";
@@ -73,6 +102,9 @@ int main(int argc, char** argv) {
   }
   try {
     setup_logging(log_level);
+    // Set explicitly rather than left to LibTorch's own default (one thread on Debian's build);
+    // env_cfg.num_threads and --threads override it when the Runner is built.
+    torch::set_num_threads(cli::default_thread_count());
     for (auto& [sub, run] : runs) {
       if (sub->parsed()) return run();
     }

@@ -15,11 +15,13 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <initializer_list>
 
 #include "core/dist/dist.h"
 #include "core/dist/process_group.h"
 #include "core/logging/logging.h"
 #include "core/util/error.h"
+#include "core/util/strings.h"
 
 namespace detseq::dist {
 namespace {
@@ -52,22 +54,65 @@ std::string first_slurm_host(const std::string& nodelist) {
   return prefix + range.substr(0, end);
 }
 
+// The variables `what` needs, all set, or one error naming those missing.
+void require(std::initializer_list<const char*> names, const std::string& what, const std::string& suggestion) {
+  std::string missing;
+  for (const char* name : names)
+    if (!env(name)) missing += (missing.empty() ? "" : ", ") + std::string(name);
+  if (!missing.empty()) throw Error(what + ": environment variable(s) " + missing + " not set; " + suggestion);
+}
+
 bool g_initialized = false;
+Launcher g_launcher = Launcher::Auto;
 
 }  // namespace
 
-std::optional<DistEnv> dist_env_from_environment() {
+Launcher parse_launcher(const std::string& name) {
+  if (name == "none") return Launcher::None;
+  if (name == "pytorch") return Launcher::PyTorch;
+  if (name == "slurm") return Launcher::Slurm;
+  throw Error("--launcher: unknown launcher '" + name + "'" + did_you_mean(name, {"none", "pytorch", "slurm"}) +
+              " (expected none, pytorch or slurm)");
+}
+
+void set_launcher(Launcher launcher) { g_launcher = launcher; }
+Launcher launcher() { return g_launcher; }
+
+std::optional<DistEnv> dist_env_from_environment() { return dist_env_from_environment(g_launcher); }
+
+std::optional<DistEnv> dist_env_from_environment(Launcher launcher) {
+  if (launcher == Launcher::None) return std::nullopt;
   DistEnv out;
-  if (auto world = env("WORLD_SIZE")) {
+  const auto world = env("WORLD_SIZE");
+  const auto ntasks = env("SLURM_NTASKS");
+  if (launcher == Launcher::PyTorch || (launcher == Launcher::Auto && world)) {
     out.source = "torchrun";
-    out.world_size = env_int("WORLD_SIZE", *world);
+    if (launcher == Launcher::PyTorch) {
+      require({"RANK", "WORLD_SIZE"}, "--launcher pytorch",
+              "start the ranks with tools/dist_train.sh / tools/dist_test.sh or torchrun --no-python, or drop "
+              "--launcher for one process");
+    }
+    out.world_size = env_int("WORLD_SIZE", *env("WORLD_SIZE"));
     out.rank = env_int("RANK", env("RANK").value_or("0"));
     out.local_rank = env_int("LOCAL_RANK", env("LOCAL_RANK").value_or("0"));
-  } else if (auto ntasks = env("SLURM_NTASKS")) {
+  } else if (launcher == Launcher::Slurm || (launcher == Launcher::Auto && ntasks)) {
+    // As mmengine's _init_dist_slurm: rank = SLURM_PROCID, world = SLURM_NTASKS, the first node of
+    // SLURM_NODELIST serves the store unless MASTER_ADDR is set, port MASTER_PORT or 29500.
     out.source = "slurm";
-    out.world_size = env_int("SLURM_NTASKS", *ntasks);
+    if (launcher == Launcher::Slurm) {
+      require({"SLURM_PROCID", "SLURM_NTASKS", "SLURM_NODELIST"}, "--launcher slurm",
+              "run detseq under srun (or sbatch with srun), or use --launcher none / pytorch");
+    }
+    out.world_size = env_int("SLURM_NTASKS", *env("SLURM_NTASKS"));
     out.rank = env_int("SLURM_PROCID", env("SLURM_PROCID").value_or("0"));
-    out.local_rank = env_int("SLURM_LOCALID", env("SLURM_LOCALID").value_or("0"));
+    // mmengine takes SLURM_PROCID % (GPUs on the node); SLURM_LOCALID is the same on a node whose
+    // tasks each own one GPU, and also right on CPU-only nodes.
+    if (auto local = env("SLURM_LOCALID")) {
+      out.local_rank = env_int("SLURM_LOCALID", *local);
+    } else {
+      const int gpus = static_cast<int>(torch::cuda::device_count());
+      out.local_rank = gpus > 0 ? out.rank % gpus : 0;
+    }
     if (auto nodes = env("SLURM_NODELIST")) out.master_addr = first_slurm_host(*nodes);
   } else {
     return std::nullopt;
@@ -139,6 +184,8 @@ bool init_from_env(const std::string& backend, int timeout_seconds) {
   if (g_initialized) return is_distributed();
   auto e = dist_env_from_environment();
   if (!e) {
+    if (g_launcher == Launcher::None && (env("WORLD_SIZE") || env("SLURM_NTASKS")))
+      DETSEQ_INFO("--launcher none: one process; the WORLD_SIZE / SLURM_NTASKS of the environment are not used");
     g_initialized = true;
     return false;
   }

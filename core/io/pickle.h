@@ -31,6 +31,11 @@ struct PickledStorage {
 // `storages` (each distinct storage once).
 std::string pickle(const Value& root, std::vector<PickledStorage>& storages);
 
+// Pickles `root` as a plain pickle that Python's pickle.load reads without torch.load: tensors are
+// rebuilt from lists of numbers by torch.tensor (exact, shape and dtype kept), so reading needs
+// `import torch` to work but nothing else. For result dumps (`detseq test --out x.pkl`), not weights.
+std::string pickle_plain(const Value& root);
+
 // "FloatStorage" <-> kFloat, ...; unknown name -> nullopt.
 std::optional<torch::ScalarType> storage_dtype(const std::string& storage_type_name);
 std::string storage_type_name(torch::ScalarType dtype);

@@ -1,7 +1,9 @@
 // Value -> pickle (protocol 2 plus BINBYTES), laid out as torch.save lays out tensors so that
 // Python's torch.load rebuilds them: _rebuild_tensor_v2(persistent storage id, offset, size, stride,
-// requires_grad=False, OrderedDict()).
+// requires_grad=False, OrderedDict()). Plain pickles (no zip, no persistent ids; for pickle.load)
+// write each tensor as torch.reshape(partial(torch.tensor, dtype=D)([values...]), shape).
 #include <cstring>
+#include <functional>
 #include <unordered_map>
 
 #include "core/io/pickle.h"
@@ -41,9 +43,27 @@ std::string storage_type_name(torch::ScalarType dtype) {
 
 namespace {
 
+// torch.<name> of each dtype a plain pickle can rebuild from a list of Python numbers.
+const char* python_dtype_name(torch::ScalarType dtype) {
+  switch (dtype) {
+    case torch::kFloat: return "float32";
+    case torch::kDouble: return "float64";
+    case torch::kHalf: return "float16";
+    case torch::kBFloat16: return "bfloat16";
+    case torch::kLong: return "int64";
+    case torch::kInt: return "int32";
+    case torch::kShort: return "int16";
+    case torch::kChar: return "int8";
+    case torch::kByte: return "uint8";
+    case torch::kBool: return "bool";
+    default: throw Error(std::string("cannot write tensors of dtype ") + c10::toString(dtype) + " to a plain pickle");
+  }
+}
+
 class Pickler {
  public:
-  explicit Pickler(std::vector<PickledStorage>& storages) : storages_(storages) {}
+  // `storages` null: a plain pickle (tensors as values, see plain_tensor).
+  explicit Pickler(std::vector<PickledStorage>* storages) : storages_(storages) {}
 
   std::string run(const Value& root) {
     out_ += "\x80\x02";
@@ -104,7 +124,10 @@ class Pickler {
         le(v.as_string().size(), 4);
         out_ += v.as_string();
         return;
-      case Value::Kind::Tensor: tensor(v.as_tensor()); return;
+      case Value::Kind::Tensor:
+        if (storages_ != nullptr) tensor(v.as_tensor());
+        else plain_tensor(v.as_tensor());
+        return;
       case Value::Kind::List:
         op(']');
         if (v.size() > 0) {
@@ -130,7 +153,7 @@ class Pickler {
         }
         return;
       case Value::Kind::Opaque:
-        throw Error("cannot write a Python '" + v.as_string() + "' object to a checkpoint (only values read as such)");
+        throw Error("cannot write a Python '" + v.as_string() + "' object to a pickle (only values read as such)");
     }
   }
 
@@ -144,16 +167,17 @@ class Pickler {
     if (!t.device().is_cpu()) t = t.cpu();
     const c10::StorageImpl* impl = t.storage().unsafeGetStorageImpl();
     const size_t elem = t.element_size();
+    std::vector<PickledStorage>& storages = *storages_;
     auto it = keys_.find(impl);
     if (it == keys_.end()) {
-      const std::string key = std::to_string(storages_.size());  // records data/0, data/1, ...
+      const std::string key = std::to_string(storages.size());  // records data/0, data/1, ...
       const int64_t numel = static_cast<int64_t>(t.storage().nbytes() / elem);
       // A 1-D tensor over the whole storage, so views written later share it.
       torch::Tensor whole = torch::empty({0}, t.options()).set_(t.storage(), 0, {numel}, {1});
-      storages_.push_back({key, whole});
-      it = keys_.emplace(impl, storages_.size() - 1).first;
+      storages.push_back({key, whole});
+      it = keys_.emplace(impl, storages.size() - 1).first;
     }
-    const PickledStorage& s = storages_[it->second];
+    const PickledStorage& s = storages[it->second];
     if (s.storage.scalar_type() != t.scalar_type()) throw Error("cannot write two dtypes viewing one storage");
     global("torch._utils", "_rebuild_tensor_v2");
     op('(');
@@ -176,7 +200,72 @@ class Pickler {
     op('R');
   }
 
-  std::vector<PickledStorage>& storages_;
+  // The object `emit` pushes, written once and fetched from the memo afterwards.
+  void memoized(const std::string& key, const std::function<void()>& emit) {
+    if (auto it = memo_.find(key); it != memo_.end()) {
+      op('j');  // LONG_BINGET
+      le(it->second, 4);
+      return;
+    }
+    emit();
+    const auto index = static_cast<uint32_t>(memo_.size());
+    memo_.emplace(key, index);
+    op('r');  // LONG_BINPUT
+    le(index, 4);
+  }
+
+  // torch.reshape(partial(torch.tensor, dtype=torch.D)([v0, v1, ...]), shape): exact for every
+  // dtype (float32 -> Python float -> float32 round-trips), and an empty (0, 4) keeps its shape.
+  void plain_tensor(torch::Tensor t) {
+    if (!t.defined()) {
+      op('N');
+      return;
+    }
+    if (t.layout() != torch::kStrided || t.is_quantized()) throw Error("cannot write sparse or quantized tensors to a pickle");
+    const std::string dtype = python_dtype_name(t.scalar_type());
+    const std::vector<int64_t> shape = t.sizes().vec();
+    t = t.detach().cpu().contiguous().reshape({-1});
+    memoized("torch.reshape", [&] { global("torch", "reshape"); });
+    op('(');
+    memoized("tensor." + dtype, [&] {
+      global("functools", "partial");
+      global("torch", "tensor");
+      op('\x85');  // TUPLE1
+      op('R');
+      op('(');  // partial's state: (func, args, keywords, __dict__)
+      global("torch", "tensor");
+      op(')');
+      op('}');
+      text("dtype");
+      global("torch", dtype);
+      op('s');  // SETITEM
+      op('N');
+      op('t');
+      op('b');  // BUILD
+    });
+    op(']');
+    if (t.numel() > 0) {
+      op('(');
+      if (t.is_floating_point()) {
+        const torch::Tensor d = t.to(torch::kDouble);
+        for (const double x : c10::ArrayRef<double>(d.data_ptr<double>(), d.numel())) put(Value(x));
+      } else if (t.scalar_type() == torch::kBool) {
+        for (const bool x : c10::ArrayRef<bool>(t.data_ptr<bool>(), t.numel())) op(x ? '\x88' : '\x89');
+      } else {
+        const torch::Tensor l = t.to(torch::kLong);
+        for (const int64_t x : c10::ArrayRef<int64_t>(l.data_ptr<int64_t>(), l.numel())) integer(x);
+      }
+      op('e');
+    }
+    op('\x85');
+    op('R');
+    int_tuple(shape);
+    op('t');
+    op('R');
+  }
+
+  std::vector<PickledStorage>* storages_;
+  std::unordered_map<std::string, uint32_t> memo_;
   // Storage -> index in storages_ (which keeps each storage alive, so addresses stay unique).
   std::unordered_map<const c10::StorageImpl*, size_t> keys_;
   std::string out_;
@@ -185,7 +274,9 @@ class Pickler {
 }  // namespace
 
 std::string pickle(const Value& root, std::vector<PickledStorage>& storages) {
-  return Pickler(storages).run(root);
+  return Pickler(&storages).run(root);
 }
+
+std::string pickle_plain(const Value& root) { return Pickler(nullptr).run(root); }
 
 }  // namespace detseq::io

@@ -1,5 +1,6 @@
-// detseq train CONFIG [--work-dir DIR] [--resume [PATH|auto]] [--amp] [--cfg-options ...]
-// Multi-process: tools/dist_train.sh NPROC CONFIG [args] (or torchrun-style env variables).
+// detseq train CONFIG [--work-dir DIR] [--resume [PATH|auto]] [--amp] [--launcher none|pytorch|slurm]
+//                    [--threads N] [--cfg-options ...]
+// Multi-process: tools/dist_train.sh NPROC CONFIG [args] (or torchrun-style / SLURM env variables).
 #include "core/config/config.h"
 #include "core/dist/init.h"
 #include "core/engine/runner.h"
@@ -13,10 +14,12 @@ struct Options {
   std::string work_dir;
   std::string resume;
   bool amp = false;
+  LaunchFlags launch_flags;
   std::vector<std::string> cfg_options;
 };
 
-int run(const Options& o) {
+int run(Options o) {
+  apply_launch_flags(o.launch_flags, o.cfg_options);
   const Config config = load_config(o.config, o.cfg_options);
   RunnerLaunch launch;
   launch.work_dir = o.work_dir;
@@ -39,6 +42,7 @@ DETSEQ_COMMAND("train", "train a detector from a config (epoch/iteration loops, 
                                                "dir's last_checkpoint");
                  resume->expected(0, 1);
                  app.add_flag("--amp", o->amp, "bf16 autocast (LibTorch CPU autocast)");
+                 add_launch_flags(app, o->launch_flags);
                  add_cfg_options(app, o->cfg_options);
                  return [o, resume] {
                    if (resume->count() > 0 && o->resume.empty()) o->resume = "auto";

@@ -1,18 +1,24 @@
-// detseq test CONFIG CHECKPOINT [--work-dir D] [--out results.json] [--show-dir DIR]
-//                               [--show-score-thr 0.3] [--cfg-options ...]
+// detseq test CONFIG CHECKPOINT [--work-dir D] [--out results.{json,pkl}] [--show-dir DIR]
+//                               [--show-score-thr 0.3] [--launcher none|pytorch|slurm] [--threads N]
+//                               [--cfg-options ...]
 // Runs the test loop with test_evaluator, prints the metrics and writes <log_dir>/metrics.json.
+// --out: .json is a COCO results file, .pkl / .pickle mmdetection 3.x's per-image dump.
 #include <torch/torch.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <unordered_map>
 
 #include "core/config/config.h"
 #include "core/dist/dist.h"
+#include "core/dist/gather_detections.h"
 #include "core/engine/runner.h"
 #include "core/evaluation/coco_json.h"
 #include "core/evaluation/coco_metric.h"
+#include "core/io/results_pickle.h"
 #include "core/util/error.h"
 #include "tools/command.h"
 #include "tools/commands/opencv/det_visualization_hook.h"
@@ -25,12 +31,49 @@ struct Options {
   std::string config, checkpoint, work_dir, out, show_dir;
   double show_score_thr = 0.3;
   std::vector<std::string> cfg_options;
-  int threads = 0;
+  LaunchFlags launch_flags;
   bool allow_partial = false;
 };
 
-int run(const Options& o) {
-  if (o.threads > 0) torch::set_num_threads(o.threads);
+enum class OutFormat { CocoJson, Pickle };
+
+// --out's format from its extension, as mmdetection's tools/test.py (.pkl / .pickle) plus COCO JSON.
+std::optional<OutFormat> out_format(const std::string& path) {
+  const std::string ext = fs::path(path).extension().string();
+  if (ext == ".json") return OutFormat::CocoJson;
+  if (ext == ".pkl" || ext == ".pickle") return OutFormat::Pickle;
+  return std::nullopt;
+}
+
+void write_coco_json(const std::string& path, const std::vector<Detections>& outputs, const Dataset& ds) {
+  std::vector<CocoResult> all;
+  for (const Detections& d : outputs) {
+    const auto r = to_coco_results(d, ds);
+    all.insert(all.end(), r.begin(), r.end());
+  }
+  coco::write_results(path, all);
+  std::printf("%zu detections written to %s (COCO results format)\n", all.size(), path.c_str());
+}
+
+void write_pickle(const std::string& path, const std::vector<Detections>& outputs, const Dataset& ds) {
+  std::unordered_map<int64_t, const CocoImage*> images;
+  for (const CocoImage& im : ds.ground_truth().images) images.emplace(im.id, &im);
+  std::vector<io::DetResultRecord> records;
+  records.reserve(outputs.size());
+  for (const Detections& d : outputs) {
+    const auto it = images.find(d.image_id);
+    if (it == images.end())
+      throw Error("--out " + path + ": predicted image id " + std::to_string(d.image_id) +
+                  " is not an image of test_dataloader's dataset");
+    records.push_back({d.image_id, it->second->height, it->second->width, d});
+  }
+  io::write_results_pickle(path, records);
+  std::printf("%zu images' predictions written to %s (mmdetection per-image results pickle)\n", records.size(),
+              path.c_str());
+}
+
+int run(Options o) {
+  apply_launch_flags(o.launch_flags, o.cfg_options);
   if (!fs::exists(o.checkpoint)) throw Error("checkpoint '" + o.checkpoint + "' does not exist");
   const Config config = load_config(o.config, o.cfg_options);
   RunnerLaunch launch;
@@ -54,6 +97,13 @@ int run(const Options& o) {
   }
 
   const MetricResults metrics = runner->test();
+  const Dataset& ds = runner->test_dataloader().dataset();
+  std::vector<Detections> outputs;
+  if (!o.out.empty()) {  // collective: every rank sends its shard, rank 0 keeps them all
+    std::vector<int64_t> image_order;
+    for (const CocoImage& im : ds.ground_truth().images) image_order.push_back(im.id);
+    outputs = dist::gather_detections(runner->test_outputs(), image_order);
+  }
   if (!dist::is_main_process()) return 0;
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [k, v] : metrics) j[k] = v;
@@ -63,16 +113,8 @@ int run(const Options& o) {
   std::printf("metrics written to %s\n", metrics_path.c_str());
 
   if (!o.out.empty()) {
-    if (dist::world_size() > 1)
-      std::fprintf(stderr, "warning: --out holds rank 0's share of the images only; use CocoMetric's outfile_prefix for all\n");
-    Dataset& ds = runner->test_dataloader().dataset();
-    std::vector<CocoResult> all;
-    for (const Detections& d : runner->test_outputs()) {
-      const auto r = to_coco_results(d, ds);
-      all.insert(all.end(), r.begin(), r.end());
-    }
-    coco::write_results(o.out, all);
-    std::printf("%zu detections written to %s (COCO results format)\n", all.size(), o.out.c_str());
+    if (out_format(o.out) == OutFormat::Pickle) write_pickle(o.out, outputs, ds);
+    else write_coco_json(o.out, outputs, ds);
   }
   if (!o.show_dir.empty()) std::printf("drawn images in %s\n", fs::absolute(o.show_dir).string().c_str());
   return 0;
@@ -84,10 +126,19 @@ DETSEQ_COMMAND("test", "evaluate a checkpoint on test_dataloader with test_evalu
                  app.add_option("config", o->config, "config file (YAML)")->required();
                  app.add_option("checkpoint", o->checkpoint, "checkpoint (.pth) with the model weights")->required();
                  app.add_option("--work-dir", o->work_dir, "work dir (default: config work_dir or work_dirs/<config>)");
-                 app.add_option("--out", o->out, "write every detection as a COCO results JSON");
+                 app.add_option("--out", o->out,
+                                "write the predictions: .json a COCO results file, .pkl / .pickle mmdetection's "
+                                "per-image results (pickle.load-able)")
+                     ->check(CLI::Validator(
+                         [](const std::string& path) {
+                           return out_format(path) ? std::string()
+                                                   : "'" + path + "' must end in .json (COCO results) or .pkl / "
+                                                                  ".pickle (mmdetection per-image results)";
+                         },
+                         "PATH.{json,pkl,pickle}"));
                  app.add_option("--show-dir", o->show_dir, "write one picture per image (ground truth | predictions) here");
                  app.add_option("--show-score-thr", o->show_score_thr, "predictions below this score are not drawn");
-                 app.add_option("--threads", o->threads, "LibTorch intra-op threads (0: LibTorch's default)");
+                 add_launch_flags(app, o->launch_flags);
                  app.add_flag("--allow-partial", o->allow_partial,
                               "load the tensors that fit and keep the rest (default: every key must fit)");
                  add_cfg_options(app, o->cfg_options);
