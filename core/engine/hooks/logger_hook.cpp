@@ -1,13 +1,19 @@
-// LoggerHook: every `interval` training iterations, one text line (console + log file) and one
-// JSON line of scalars appended to <work_dir>/<timestamp>/vis_data/scalars.json (every loss term,
-// lr, grad_norm, time, data_time, eta, memory; averaged over the interval), plus one line per
-// validation / test with the metrics. Rank 0 only. The JSON file is appended to, never truncated.
+// LoggerHook: every `interval` training iterations (of the epoch, for epoch-based loops, as
+// mmengine), one text line (console + log file) and one JSON line of scalars appended to
+// <work_dir>/<timestamp>/vis_data/scalars.json (lr, eta, time, data_time, memory, grad_norm, loss,
+// each loss term; averaged over the interval, in mmengine's order), plus one line per validation /
+// test with the metrics. The last iterations of an epoch that do not fill an interval are logged
+// unless ignore_last, and always when the epoch is shorter than the interval (else such a run would
+// log no training scalars at all). Rank 0 only. The JSON file is appended to, never truncated.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <map>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "core/dist/dist.h"
 #include "core/engine/hook.h"
@@ -26,8 +32,10 @@ struct LoggerHookOptions {
   bool log_metric_by_epoch = true;
   template <class V>
   void visit(V& v) {
-    v("interval", interval, "log every N training iterations");
-    v("ignore_last", ignore_last, "skip the last iterations of an epoch that do not fill an interval");
+    v("interval", interval, "log every N training iterations (of the epoch, for epoch-based loops)");
+    v("ignore_last", ignore_last,
+      "skip the last iterations of an epoch that do not fill an interval (an epoch shorter than the interval is "
+      "still logged at its end)");
     v("log_metric_by_epoch", log_metric_by_epoch, "validation metrics are logged against the epoch (else the iteration)");
   }
 };
@@ -80,18 +88,16 @@ class LoggerHook : public Hook {
 
   void after_train_iter(Runner& r, int64_t batch_idx, const Batch&, const LossDict&) override {
     const int64_t per_epoch = r.train_dataloader().batches_per_epoch();
-    const bool every = r.iter() % o_.interval == 0;
-    const bool end_of_epoch = r.by_epoch() && batch_idx + 1 == per_epoch;
-    if (!every && !(end_of_epoch && !o_.ignore_last)) return;
+    if (!should_log(r, batch_idx, per_epoch)) return;
     if (!dist::is_main_process()) {
       mark_logged(r);
       return;
     }
-    std::map<std::string, double> values = interval_means(r);
-    const double time = values.count("time") ? values["time"] : 0.0;
-    const double eta = time * static_cast<double>(r.max_iters() - r.iter());
-    values["eta"] = eta;
-    values["memory"] = memory_mb();
+    Scalars values = interval_means(r);
+    const double eta = value_of(values, "time") * static_cast<double>(r.max_iters() - r.iter());
+    set_value(values, "eta", eta);
+    set_value(values, "memory", memory_mb());
+    values = in_log_order(std::move(values));
 
     std::ostringstream text;
     if (r.by_epoch()) {
@@ -100,14 +106,15 @@ class LoggerHook : public Hook {
     } else {
       text << "Iter(train) [" << r.iter() << "/" << r.max_iters() << "]";
     }
-    text << "  eta: " << format_eta(eta);
     for (const auto& [k, v] : values) {
-      if (k == "eta") continue;
-      text << "  " << k << ": " << (k == "lr" ? scientific(v) : fixed(v, k == "memory" ? 0 : 4));
+      text << "  " << k << ": ";
+      if (k == "eta") text << format_eta(v);
+      else if (k == "lr") text << scientific(v);
+      else text << fixed(v, k == "memory" ? 0 : 4);
     }
     DETSEQ_INFO("{}", text.str());
-    values["epoch"] = static_cast<double>(r.epoch() + 1);
-    values["iter"] = static_cast<double>(r.iter());
+    values.emplace_back("epoch", static_cast<double>(r.epoch() + 1));
+    values.emplace_back("iter", static_cast<double>(r.iter()));
     append_json(values, r.iter());
   }
 
@@ -115,6 +122,45 @@ class LoggerHook : public Hook {
   void after_test_epoch(Runner& r, const MetricResults& metrics) override { log_metrics(r, "test", metrics); }
 
  private:
+  using Scalars = std::vector<std::pair<std::string, double>>;
+
+  // mmengine's LoggerHook.after_train_iter: epoch loops count iterations within the epoch and log
+  // the end of an epoch unless ignore_last, and always when the epoch is not longer than the
+  // interval; iteration loops count all iterations.
+  bool should_log(Runner& r, int64_t batch_idx, int64_t per_epoch) const {
+    if (!r.by_epoch()) return r.iter() % o_.interval == 0;
+    if ((batch_idx + 1) % o_.interval == 0) return true;
+    const bool end_of_epoch = batch_idx + 1 == per_epoch;
+    return end_of_epoch && (!o_.ignore_last || per_epoch <= o_.interval);
+  }
+
+  // mmengine's LogProcessor order: lr, eta, time, data_time, memory, then the rest (grad_norm,
+  // loss, the loss terms and other model scalars; by name, as detseq's LossDict is sorted).
+  static Scalars in_log_order(Scalars values) {
+    static const std::vector<std::string> leading = {"lr", "eta", "time", "data_time", "memory", "grad_norm", "loss"};
+    auto rank = [&](const std::string& k) {
+      const auto it = std::find(leading.begin(), leading.end(), k);
+      return static_cast<size_t>(it - leading.begin());
+    };
+    std::stable_sort(values.begin(), values.end(), [&](const auto& a, const auto& b) {
+      return std::make_pair(rank(a.first), a.first) < std::make_pair(rank(b.first), b.first);
+    });
+    return values;
+  }
+  static double value_of(const Scalars& values, const std::string& key) {
+    for (const auto& [k, v] : values)
+      if (k == key) return v;
+    return 0.0;
+  }
+  static void set_value(Scalars& values, const std::string& key, double v) {
+    for (auto& [k, x] : values)
+      if (k == key) {
+        x = v;
+        return;
+      }
+    values.emplace_back(key, v);
+  }
+
   static std::string fixed(double v, int digits) {
     std::ostringstream os;
     os << std::fixed << std::setprecision(digits) << v;
@@ -127,13 +173,13 @@ class LoggerHook : public Hook {
   }
 
   // Mean of each train/ scalar over the updates since the previous log line.
-  std::map<std::string, double> interval_means(Runner& r) {
-    std::map<std::string, double> out;
+  Scalars interval_means(Runner& r) {
+    Scalars out;
     for (const auto& [key, hist] : r.message_hub().scalars()) {
       if (key.rfind("train/", 0) != 0) continue;
       const int64_t fresh = hist.total_updates() - seen_[key];
       if (fresh <= 0) continue;
-      out[key.substr(6)] = hist.mean(fresh);
+      out.emplace_back(key.substr(6), hist.mean(fresh));
       seen_[key] = hist.total_updates();
     }
     return out;
@@ -148,20 +194,20 @@ class LoggerHook : public Hook {
     if (mode == "val" && r.by_epoch() && o_.log_metric_by_epoch) text << "Epoch(val) [" << r.epoch() << "]";
     else if (mode == "val") text << "Iter(val) [" << r.iter() << "]";
     else text << "Epoch(test)";
-    std::map<std::string, double> values;
+    Scalars values;
     for (const auto& [k, v] : metrics) {
       text << "  " << k << ": " << fixed(v, 4);
-      values[k] = v;
+      values.emplace_back(k, v);
     }
     DETSEQ_INFO("{}", text.str());
     if (mode == "val") {
-      values["epoch"] = static_cast<double>(r.epoch());
-      values["iter"] = static_cast<double>(r.iter());
+      values.emplace_back("epoch", static_cast<double>(r.epoch()));
+      values.emplace_back("iter", static_cast<double>(r.iter()));
     }
     append_json(values, mode == "val" ? (o_.log_metric_by_epoch && r.by_epoch() ? r.epoch() : r.iter()) : 0);
   }
 
-  void append_json(const std::map<std::string, double>& values, int64_t step) {
+  void append_json(const Scalars& values, int64_t step) {
     if (json_path_.empty()) return;
     fs::create_directories(fs::path(json_path_).parent_path());
     std::ofstream out(json_path_, std::ios::app);
