@@ -4,8 +4,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
-#include <sstream>
 #include <string>
 
 #include "tests/test_util.h"
@@ -134,50 +132,8 @@ TEST(ConfigOverrides, DictActionValueSyntax) {
   }
 }
 
-// Shell words of a line: whitespace splits outside single quotes; the quotes are removed.
-std::vector<std::string> shell_words(const std::string& line) {
-  std::vector<std::string> words;
-  std::string current;
-  bool quoted = false, any = false;
-  for (char c : line) {
-    if (c == '\'') {
-      quoted = !quoted;
-      any = true;
-    } else if (!quoted && (c == ' ' || c == '\t')) {
-      if (any) words.push_back(current);
-      current.clear();
-      any = false;
-    } else {
-      current.push_back(c);
-      any = true;
-    }
-  }
-  if (any) words.push_back(current);
-  return words;
-}
-
-// Every `key=value` in the sh blocks of docs/config.md.
-std::vector<std::string> documented_overrides() {
-  std::ifstream in(std::string(DETSEQ_SOURCE_DIR) + "/docs/config.md");
-  std::vector<std::string> out;
-  std::string line;
-  bool in_sh = false;
-  const std::regex assignment(R"(^[a-z_]+(\.[a-z0-9_]+)+=.*$)");
-  while (std::getline(in, line)) {
-    if (line.rfind("```", 0) == 0) {
-      in_sh = line == "```sh";
-      continue;
-    }
-    if (!in_sh) continue;
-    for (const auto& word : shell_words(line)) {
-      if (std::regex_match(word, assignment)) out.push_back(word);
-    }
-  }
-  return out;
-}
-
 TEST(ConfigOverrides, DocumentedExamplesLoadOnEveryShippedConfig) {
-  const auto overrides = documented_overrides();
+  const auto overrides = test::documented_cfg_options();
   ASSERT_GE(overrides.size(), 6u) << "docs/config.md lost its --cfg-options examples";
   size_t configs = 0;
   for (const auto& entry : fs::recursive_directory_iterator(std::string(DETSEQ_SOURCE_DIR) + "/configs")) {
