@@ -56,11 +56,19 @@ std::vector<std::string> check_top_level_keys(const Config& config) {
     if (std::find(known.begin(), known.end(), key) != known.end()) continue;
     if (std::find(config.referenced_keys.begin(), config.referenced_keys.end(), key) != config.referenced_keys.end())
       continue;
+    // A near miss is a typo (the run would silently use defaults); distance 2 covers a swap.
+    std::string closest;
+    size_t best = 3;
     for (const auto& candidate : known) {
-      if (key.size() > 3 && edit_distance(key, candidate) <= 2) {
-        throw ConfigError(describe_location(key, node) + ": unknown top-level key '" + key + "' — did you mean '" +
-                          candidate + "'? (detseq would ignore it)");
+      const size_t d = edit_distance(key, candidate);
+      if (d < best) {
+        best = d;
+        closest = candidate;
       }
+    }
+    if (!closest.empty() && key.size() > 3) {
+      throw ConfigError(describe_location(key, node) + ": unknown top-level key '" + key + "' — did you mean '" +
+                        closest + "'? (detseq would ignore it)");
     }
     ignored.push_back(key);
   }

@@ -74,6 +74,9 @@ TEST(CliConfig, ChannelMismatchNamesTheKeys) {
                "model.neck.in_channels (<cfg-options model.neck.in_channels>): [1024] does not match the [2048] "
                "channels that model.backbone returns");
   expect_error("model.backbone.depth=18", "[2048] does not match the [512] channels that model.backbone returns");
+  expect_error("model.head.in_channels=512",
+               "model.head.in_channels (<cfg-options model.head.in_channels>): 512 does not match the 256 channels "
+               "that model.neck returns");
 }
 
 }  // namespace
