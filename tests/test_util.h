@@ -4,8 +4,11 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <functional>
+#include <regex>
 #include <string>
+#include <vector>
 
 #include "core/util/error.h"
 
@@ -43,5 +46,47 @@ inline CommandResult run_detseq_env(const std::string& env, const std::string& a
   return r;
 }
 inline CommandResult run_detseq(const std::string& args, int timeout_s = 600) { return run_detseq_env("", args, timeout_s); }
+
+// Shell words of a line: whitespace splits outside single quotes; the quotes are removed.
+inline std::vector<std::string> shell_words(const std::string& line) {
+  std::vector<std::string> words;
+  std::string current;
+  bool quoted = false, any = false;
+  for (char c : line) {
+    if (c == '\'') {
+      quoted = !quoted;
+      any = true;
+    } else if (!quoted && (c == ' ' || c == '\t')) {
+      if (any) words.push_back(current);
+      current.clear();
+      any = false;
+    } else {
+      current.push_back(c);
+      any = true;
+    }
+  }
+  if (any) words.push_back(current);
+  return words;
+}
+
+// Every `key=value` word in the ```sh blocks of docs/config.md (the documented --cfg-options).
+inline std::vector<std::string> documented_cfg_options() {
+  std::ifstream in(std::string(DETSEQ_SOURCE_DIR) + "/docs/config.md");
+  std::vector<std::string> out;
+  std::string line;
+  bool in_sh = false;
+  const std::regex assignment(R"(^[a-z_]+(\.[a-z0-9_]+)+=.*$)");
+  while (std::getline(in, line)) {
+    if (line.rfind("```", 0) == 0) {
+      in_sh = line == "```sh";
+      continue;
+    }
+    if (!in_sh) continue;
+    for (const auto& word : shell_words(line)) {
+      if (std::regex_match(word, assignment)) out.push_back(word);
+    }
+  }
+  return out;
+}
 
 }  // namespace detseq::test

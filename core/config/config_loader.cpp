@@ -115,7 +115,7 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
   config.filename = path;
   config.root = load_with_bases(path);
   for (const auto& assignment : overrides) apply_override(config.root, assignment);
-  resolve_references(config.root);
+  config.referenced_keys = resolve_references(config.root);
   return config;
 }
 

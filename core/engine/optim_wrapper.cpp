@@ -275,6 +275,13 @@ size_t OptimWrapper::num_values() const { return optimizer_->param_groups().size
 double OptimWrapper::value(size_t i) const { return optimizer_->param_groups().at(i).options().get_lr(); }
 void OptimWrapper::set_value(size_t i, double v) { optimizer_->param_groups().at(i).options().set_lr(v); }
 
+void OptimWrapper::scale_lr(double ratio) {
+  for (size_t i = 0; i < num_values(); ++i) {
+    set_value(i, value(i) * ratio);
+    initial_lrs_.at(i) *= ratio;
+  }
+}
+
 io::Value OptimWrapper::state_dict() const {
   io::Value state = io::Value::dict();
   io::Value groups = io::Value::list();

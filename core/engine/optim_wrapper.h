@@ -57,6 +57,8 @@ class OptimWrapper : public ScheduledValues {
   const std::vector<ParamGroupInfo>& groups() const { return groups_; }
   // Current lr of each group (the base group first); logged as `lr` (group 0).
   std::vector<double> lrs() const;
+  // Multiplies every group's lr, and the initial lr schedulers start from (auto_scale_lr).
+  void scale_lr(double ratio);
 
   // ScheduledValues: the group lrs.
   size_t num_values() const override;

@@ -16,6 +16,7 @@
 #include "core/dist/dist.h"
 #include "core/dist/init.h"
 #include "core/engine/amp.h"
+#include "core/engine/config_keys.h"
 #include "core/engine/grad_sync.h"
 #include "core/engine/optim_wrapper.h"
 #include "core/engine/param_scheduler.h"
@@ -104,6 +105,7 @@ Runner::Runner(const Config& config, const RunnerLaunch& launch) : config_(confi
   if (!launch.resume.empty()) root["resume"] = make_scalar(launch.resume);
   if (!launch.load_from.empty()) root["load_from"] = make_scalar(launch.load_from);
 
+  check_runner_config(config_);  // misspelt top-level keys fail here, before any work
   const ConfigNode* env_node = root.find("env_cfg");
   const EnvCfg env = read_options<EnvCfg>(env_node ? *env_node : ConfigNode::null(), "env_cfg");
   const DistCfg dist_cfg = read_options<DistCfg>(env.dist_cfg, "env_cfg.dist_cfg");
@@ -234,7 +236,7 @@ const DatasetMeta* Runner::dataset_meta() {
 
 OptimWrapper& Runner::optim_wrapper() {
   if (!optim_) {
-    optim_ = std::make_unique<OptimWrapper>(config_.root.at("optim_wrapper", "optim_wrapper"), "optim_wrapper", *model_);
+    optim_ = RunnerInternal::build_optim_wrapper(*this);
     if (launch_.amp && !optim_->amp()) DETSEQ_INFO("--amp: bf16 autocast on {}", device_.str());
   }
   return *optim_;

@@ -1,4 +1,6 @@
-// Building the lazily-created runner components: data loaders, evaluators, LR schedulers.
+// Building the lazily-created runner components: data loaders, evaluators, optimizer, LR schedulers.
+#include "core/dist/dist.h"
+#include "core/engine/auto_scale_lr.h"
 #include "core/engine/optim_wrapper.h"
 #include "core/engine/param_scheduler.h"
 #include "core/engine/runner_internal.h"
@@ -20,6 +22,17 @@ std::shared_ptr<DataLoader> RunnerInternal::build_dataloader(Runner& runner, con
   if (!node.has("type")) node["type"] = make_scalar("DataLoader");
   if (!node.has("seed")) node["seed"] = make_scalar(static_cast<int64_t>(runner.seed_));
   auto loader = build<DataLoader>(node, key);
+  if (key == "train_dataloader") {
+    // Caught here, not at the first label the model cannot represent, many iterations in.
+    const auto data_classes = static_cast<int64_t>(loader->dataset().metainfo().classes.size());
+    const int64_t model_classes = runner.model_->num_classes();
+    if (model_classes > 0 && data_classes > model_classes) {
+      throw ConfigError("train_dataloader: the data set has " + std::to_string(data_classes) +
+                        " classes but the model has room for " + std::to_string(model_classes) +
+                        " (model.head.num_classes, or the Pix2Seq tokenizer's num_classes); set it to " +
+                        std::to_string(data_classes) + " or narrow the data set's metainfo.classes");
+    }
+  }
   DETSEQ_INFO("{}: {} images, {} batches per epoch on this rank", key, loader->dataset().size(),
               loader->batches_per_epoch());
   return loader;
@@ -38,6 +51,23 @@ std::vector<std::shared_ptr<Metric>> RunnerInternal::build_evaluator(Runner& run
     throw ConfigError(describe_location(key, *node) + ": expected a metric map or a list of them");
   }
   return out;
+}
+
+std::unique_ptr<OptimWrapper> RunnerInternal::build_optim_wrapper(Runner& runner) {
+  const ConfigNode& root = runner.config_.root;
+  auto optim = std::make_unique<OptimWrapper>(root.at("optim_wrapper", "optim_wrapper"), "optim_wrapper", *runner.model_);
+  // mmengine's Runner.scale_lr: the configured batch size per process (the loader's default is 1).
+  const ConfigNode* bs = root.find_path("train_dataloader.batch_size");
+  const int64_t batch = bs && !bs->is_null() ? bs->as<int64_t>("train_dataloader.batch_size") : 1;
+  const int64_t world = dist::world_size();
+  if (const auto ratio = auto_scale_lr_ratio(root, world, batch)) {
+    const double before = optim->lrs().at(0);
+    optim->scale_lr(*ratio);
+    DETSEQ_INFO("auto_scale_lr: base batch size {}, this run {} ({} process(es) x {}): lr x{} ({} -> {})",
+                root.find_path("auto_scale_lr.base_batch_size")->scalar_value(), world * batch, world, batch, *ratio,
+                before, optim->lrs().at(0));
+  }
+  return optim;
 }
 
 std::vector<std::shared_ptr<ParamScheduler>> RunnerInternal::build_schedulers(Runner& runner) {

@@ -4,6 +4,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "core/engine/configured_hooks.h"
 #include "core/engine/runner_internal.h"
 #include "core/util/error.h"
 
@@ -38,8 +39,9 @@ std::shared_ptr<Hook> build_hook(const ConfigNode& node, const std::string& path
 
 }  // namespace
 
-void RunnerInternal::build_hooks(Runner& r) {
-  const ConfigNode* defaults = r.config_.root.find("default_hooks");
+std::vector<std::shared_ptr<Hook>> build_configured_hooks(const ConfigNode& root) {
+  std::vector<std::shared_ptr<Hook>> hooks;
+  const ConfigNode* defaults = root.find("default_hooks");
   if (defaults && !defaults->is_null() && !defaults->is_map()) {
     throw ConfigError(describe_location("default_hooks", *defaults) + ": expected a map {name: {type: ...}}");
   }
@@ -58,18 +60,21 @@ void RunnerInternal::build_hooks(Runner& r) {
   }
   for (const auto& [name, node] : chosen) {
     if (node.is_null()) continue;
-    r.hooks_.push_back(build_hook(node, "default_hooks." + name));
+    hooks.push_back(build_hook(node, "default_hooks." + name));
   }
-  if (const ConfigNode* custom = r.config_.root.find("custom_hooks"); custom && !custom->is_null()) {
+  if (const ConfigNode* custom = root.find("custom_hooks"); custom && !custom->is_null()) {
     if (!custom->is_sequence()) {
       throw ConfigError(describe_location("custom_hooks", *custom) + ": expected a list of hook maps");
     }
     for (size_t i = 0; i < custom->size(); ++i)
-      r.hooks_.push_back(build_hook((*custom)[i], "custom_hooks." + std::to_string(i)));
+      hooks.push_back(build_hook((*custom)[i], "custom_hooks." + std::to_string(i)));
   }
-  std::stable_sort(r.hooks_.begin(), r.hooks_.end(),
+  std::stable_sort(hooks.begin(), hooks.end(),
                    [](const auto& a, const auto& b) { return a->priority() < b->priority(); });
+  return hooks;
 }
+
+void RunnerInternal::build_hooks(Runner& r) { r.hooks_ = build_configured_hooks(r.config_.root); }
 
 void Runner::register_hook(std::shared_ptr<Hook> hook, std::optional<int> priority) {
   if (priority) hook->set_priority(*priority);

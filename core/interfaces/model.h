@@ -40,12 +40,17 @@ class Head : public torch::nn::Module {
   virtual LossDict loss(const std::vector<torch::Tensor>& features, const Batch& batch) = 0;
   // Detections in ORIGINAL image pixels (use metas' affine maps).
   virtual std::vector<Detections> predict(const std::vector<torch::Tensor>& features, const Batch& batch) = 0;
+  // Labels 0..num_classes()-1 the head can learn; 0 when it has no fixed number.
+  virtual int64_t num_classes() const { return 0; }
 };
 
 class Detector : public torch::nn::Module {
  public:
   virtual LossDict loss(const Batch& batch) = 0;
   virtual std::vector<Detections> predict(const Batch& batch) = 0;
+  // Labels the model can learn (its head's); 0 when unknown. The runner checks it against the
+  // training data set's classes before the first iteration.
+  virtual int64_t num_classes() const { return 0; }
 };
 
 DETSEQ_DECLARE_FAMILY(Backbone, "backbone", "image -> multi-scale feature maps");

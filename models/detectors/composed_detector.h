@@ -30,6 +30,7 @@ class ComposedDetector : public Detector {
   explicit ComposedDetector(const ComposedDetectorOptions& options);
   LossDict loss(const Batch& batch) override;
   std::vector<Detections> predict(const Batch& batch) override;
+  int64_t num_classes() const override { return head_->num_classes(); }
   std::vector<torch::Tensor> extract_features(const torch::Tensor& images);
 
   std::shared_ptr<Backbone> backbone() const { return backbone_; }

@@ -84,6 +84,7 @@ class DETRHead : public Head {
   DETROutputs forward(const std::vector<torch::Tensor>& features, const torch::Tensor& masks);
   LossDict loss(const std::vector<torch::Tensor>& features, const Batch& batch) override;
   std::vector<Detections> predict(const std::vector<torch::Tensor>& features, const Batch& batch) override;
+  int64_t num_classes() const override { return options_.num_classes; }
 
   // Targets of a batch: non-ignored instances, cxcywh normalised by each unpadded image size.
   static std::vector<SetTarget> make_targets(const Batch& batch, const torch::Device& device);

@@ -50,6 +50,8 @@ class LinearClsHead : public Head {
     return out;
   }
 
+  int64_t num_classes() const override { return o_.num_classes; }
+
   std::vector<Detections> predict(const std::vector<torch::Tensor>& features, const Batch& batch) override {
     check_unpadded(batch);
     const auto [score, label] = torch::softmax(forward_logits(features), 1).max(1);

@@ -8,6 +8,7 @@
 #include "core/util/error.h"
 #include "core/util/random.h"
 #include "models/heads/pix2seq_stepper.h"
+#include "models/sequence/box_tokenizer.h"
 
 namespace detseq {
 namespace {
@@ -181,6 +182,11 @@ LossDict Pix2SeqHead::loss(const std::vector<torch::Tensor>& features, const Bat
   LossDict out;
   out["loss_seq"] = sequence_->reduce_loss(ce, seqs);
   return out;
+}
+
+int64_t Pix2SeqHead::num_classes() const {
+  const auto* box = dynamic_cast<const BoxTokenizer*>(tokenizer_.get());
+  return box ? box->layout().num_classes : 0;
 }
 
 std::vector<Detections> Pix2SeqHead::predict(const std::vector<torch::Tensor>& features, const Batch& batch) {

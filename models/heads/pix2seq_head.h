@@ -97,6 +97,7 @@ class Pix2SeqHead : public Head {
   explicit Pix2SeqHead(const Pix2SeqHeadOptions& options);
   LossDict loss(const std::vector<torch::Tensor>& features, const Batch& batch) override;
   std::vector<Detections> predict(const std::vector<torch::Tensor>& features, const Batch& batch) override;
+  int64_t num_classes() const override;
 
   // Encoder output for the last feature map: memory [B, S, E], padding mask [B, S], positions.
   Pix2SeqMemory encode(const torch::Tensor& feature, const torch::Tensor& image_masks);

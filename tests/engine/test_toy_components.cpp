@@ -26,16 +26,19 @@ struct ToyDetectorOptions {
   double dropout = 0.1;
   int64_t nan_at_iter = -1;  // make the loss NaN at this (1-based) training call
   bool layer_norm = true;
+  int64_t num_classes = 0;  // what num_classes() reports (0: unknown)
   template <class V>
   void visit(V& v) {
     v("dropout", dropout);
     v("layer_norm", layer_norm);
     v("nan_at_iter", nan_at_iter);
+    v("num_classes", num_classes);
   }
 };
 
 class ToyDetector : public Detector {
  public:
+  int64_t num_classes() const override { return o_.num_classes; }
   explicit ToyDetector(const ToyDetectorOptions& o) : o_(o) {
     fc = register_module("fc", torch::nn::Linear(3, 8));
     norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({8})));
@@ -87,16 +90,21 @@ DETSEQ_REGISTER(Detector, ToyDetector, ToyDetectorOptions);
 struct ToyDatasetOptions {
   int64_t num_samples = 8;
   double noise = 0.05;
+  int64_t num_classes = 1;  // class names in metainfo (every box is label 0)
   template <class V>
   void visit(V& v) {
     v("num_samples", num_samples);
+    v("num_classes", num_classes);
     v("noise", noise, "random jitter of the target (uses the sample rng)");
   }
 };
 
 class ToyDataset : public Dataset {
  public:
-  explicit ToyDataset(const ToyDatasetOptions& o) : o_(o) { meta_.classes = {"thing"}; }
+  explicit ToyDataset(const ToyDatasetOptions& o) : o_(o) {
+    meta_.classes = {"thing"};
+    for (int64_t c = 1; c < o.num_classes; ++c) meta_.classes.push_back("thing" + std::to_string(c));
+  }
   size_t size() const override { return static_cast<size_t>(o_.num_samples); }
   std::optional<Sample> get(size_t index, Rng& rng) override {
     torch::Generator gen = at::detail::createCPUGenerator(1000 + index);

@@ -1,8 +1,9 @@
-// detseq train CONFIG [--work-dir DIR] [--resume [PATH|auto]] [--amp] [--launcher none|pytorch|slurm]
-//                    [--threads N] [--cfg-options ...]
+// detseq train CONFIG [--work-dir DIR] [--resume [PATH|auto]] [--amp] [--auto-scale-lr]
+//                    [--launcher none|pytorch|slurm] [--threads N] [--cfg-options ...]
 // Multi-process: tools/dist_train.sh NPROC CONFIG [args] (or torchrun-style / SLURM env variables).
 #include "core/config/config.h"
 #include "core/dist/init.h"
+#include "core/engine/auto_scale_lr.h"
 #include "core/engine/runner.h"
 #include "tools/command.h"
 
@@ -14,13 +15,15 @@ struct Options {
   std::string work_dir;
   std::string resume;
   bool amp = false;
+  bool auto_scale_lr = false;
   LaunchFlags launch_flags;
   std::vector<std::string> cfg_options;
 };
 
 int run(Options o) {
   apply_launch_flags(o.launch_flags, o.cfg_options);
-  const Config config = load_config(o.config, o.cfg_options);
+  Config config = load_config(o.config, o.cfg_options);
+  if (o.auto_scale_lr) enable_auto_scale_lr(config);
   RunnerLaunch launch;
   launch.work_dir = o.work_dir;
   launch.resume = o.resume;
@@ -42,6 +45,8 @@ DETSEQ_COMMAND("train", "train a detector from a config (epoch/iteration loops, 
                                                "dir's last_checkpoint");
                  resume->expected(0, 1);
                  app.add_flag("--amp", o->amp, "bf16 autocast (LibTorch CPU autocast)");
+                 app.add_flag("--auto-scale-lr", o->auto_scale_lr,
+                              "scale the lr by (processes x batch size) / auto_scale_lr.base_batch_size");
                  add_launch_flags(app, o->launch_flags);
                  add_cfg_options(app, o->cfg_options);
                  return [o, resume] {
