@@ -96,6 +96,7 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
   if (ec) throw Error(path + ": cannot create directory " + target.parent_path().string() + ": " + ec.message());
 
   const fs::path tmp = temp_name(target);
+  const std::string kept = fs::exists(target, ec) ? "; the previous file is kept" : "; nothing was written";
   try {
     Fd file;
     file.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -104,12 +105,12 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
     std::ostream os(&buf);
     produce(os);
     os.flush();
-    if (buf.error() != 0) throw Error(path + ": writing failed: " + errno_text(buf.error()) + "; the previous file is kept");
-    if (!os) throw Error(path + ": writing failed; the previous file is kept");
-    if (::fsync(file.fd) != 0) throw Error(path + ": fsync failed: " + errno_text(errno) + "; the previous file is kept");
+    if (buf.error() != 0) throw Error(path + ": writing failed: " + errno_text(buf.error()) + kept);
+    if (!os) throw Error(path + ": writing failed" + kept);
+    if (::fsync(file.fd) != 0) throw Error(path + ": fsync failed: " + errno_text(errno) + kept);
     const int fd = file.fd;
     file.fd = -1;
-    if (::close(fd) != 0) throw Error(path + ": close failed: " + errno_text(errno) + "; the previous file is kept");
+    if (::close(fd) != 0) throw Error(path + ": close failed: " + errno_text(errno) + kept);
     fs::rename(tmp, target, ec);
     if (ec) throw Error(path + ": cannot rename " + tmp.string() + " over it: " + ec.message());
   } catch (...) {
