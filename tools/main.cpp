@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "core/dist/init.h"
+#include "core/engine/stop_signals.h"
 #include "core/logging/logging.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
@@ -108,6 +109,9 @@ int main(int argc, char** argv) {
     for (auto& [sub, run] : runs) {
       if (sub->parsed()) return run();
     }
+  } catch (const TrainingInterrupted& e) {  // SIGINT / SIGTERM: 130 / 143, as the shell reports
+    std::fprintf(stderr, "interrupted: %s\n", e.what());
+    return e.exit_code();
   } catch (const c10::Error& e) {
     std::fprintf(stderr, "error: %s\n", e.what_without_backtrace());
   } catch (const std::exception& e) {

@@ -1,6 +1,7 @@
 #include "core/config/config_node.h"
 
 #include <cerrno>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
@@ -241,12 +242,15 @@ int64_t to_int(const ConfigNode& node, const std::string& path) {
 double to_double(const ConfigNode& node, const std::string& path) {
   if (node.is_scalar() && !node.quoted()) {
     const std::string& v = node.scalar_value();
-    if (v == ".inf" || v == ".Inf" || v == "inf") return INFINITY;
-    if (v == "-.inf" || v == "-.Inf" || v == "-inf") return -INFINITY;
-    if (v == ".nan" || v == ".NaN" || v == "nan") return NAN;
     char* end = nullptr;
     const double value = std::strtod(v.c_str(), &end);
-    if (!v.empty() && end == v.c_str() + v.size()) return value;
+    const bool parsed = !v.empty() && end == v.c_str() + v.size();
+    // NaN / Inf (.nan, .inf, 1e999) make no sense as an option and poison training silently.
+    if (parsed && std::isfinite(value)) return value;
+    std::string lower = v;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (parsed || lower.find("nan") != std::string::npos || lower.find("inf") != std::string::npos)
+      type_error(node, path, "a finite float");
   }
   type_error(node, path, "float");
 }

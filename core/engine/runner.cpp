@@ -21,6 +21,7 @@
 #include "core/engine/optim_wrapper.h"
 #include "core/engine/param_scheduler.h"
 #include "core/engine/runner_internal.h"
+#include "core/engine/work_dir_lock.h"
 #include "core/logging/logging.h"
 #include "core/util/error.h"
 
@@ -148,7 +149,12 @@ Runner::Runner(const Config& config, const RunnerLaunch& launch) : config_(confi
       const std::string text = dump_yaml(root);
       const std::string name = fs::path(config.filename).stem().string();
       std::ofstream((fs::path(log_dir_) / (name + ".yaml")).string()) << text;
-      std::ofstream((fs::path(work_dir_) / (name + ".yaml")).string()) << text;
+      // A training running there owns the work dir's copy (this run may be refused, or only test).
+      if (const auto pid = WorkDirLock::holder(work_dir_)) {
+        DETSEQ_INFO("work dir {} is in use by a training (pid {}); its {}.yaml is left as is", work_dir_, *pid, name);
+      } else {
+        std::ofstream((fs::path(work_dir_) / (name + ".yaml")).string()) << text;
+      }
     }
   }
   DETSEQ_INFO("work dir {}, seed {}, {} thread(s), device {}, world size {}", work_dir_, seed_,

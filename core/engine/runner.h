@@ -50,6 +50,9 @@ class Runner {
   Runner& operator=(const Runner&) = delete;
 
   // Runs train_cfg's loop (with validation every val_interval when val_dataloader is set).
+  // Holds the work dir's lock (a second training there is refused) and removes temp files left by
+  // a killed save. SIGINT / SIGTERM end it after the current iteration with a resumable
+  // checkpoint and TrainingInterrupted (core/engine/stop_signals.h).
   void train();
   // One pass over val_dataloader / test_dataloader with val_evaluator / test_evaluator.
   // Metrics are computed on rank 0 from every rank's gathered results and returned on all ranks
@@ -64,7 +67,11 @@ class Runner {
   void load_checkpoint(const std::string& path, bool resume = false, bool strict = true);
   // Writes <work_dir>/<filename> atomically (rank 0 only; other ranks return).
   // Returns the full path written.
+  // Refuses (detseq::Error) a model whose weights hold NaN or Inf: a diverged run never becomes
+  // the last or the best checkpoint.
   std::string save_checkpoint(const std::string& filename);
+  // Records `path` in <work_dir>/last_checkpoint, which `resume: auto` reads (rank 0 only).
+  void mark_last_checkpoint(const std::string& path);
 
   // ---- accessors for hooks and tools ---------------------------------------------------------
   const Config& config() const { return config_; }

@@ -12,6 +12,7 @@
 #include "core/engine/optim_wrapper.h"
 #include "core/engine/param_scheduler.h"
 #include "core/engine/runner_internal.h"
+#include "core/io/atomic_file.h"
 #include "core/io/checkpoint.h"
 #include "core/io/pretrained.h"
 #include "core/io/state_dict.h"
@@ -54,11 +55,74 @@ std::optional<std::string> resume_path(Runner& r) {
   return value;
 }
 
+// The first floating-point weight or buffer holding NaN / Inf, or "".
+std::string first_non_finite(Detector& model) {
+  for (const auto& p : model.named_parameters())
+    if (!torch::isfinite(p.value()).all().item().toBool()) return p.key();
+  for (const auto& b : model.named_buffers())
+    if (b.value().is_floating_point() && !torch::isfinite(b.value()).all().item().toBool()) return b.key();
+  return "";
+}
+
+// meta.<key> as an integer >= 0, or an error naming the checkpoint (corrupt or hand-edited).
+int64_t meta_count(const io::Value& meta, const std::string& key, const std::string& path) {
+  const io::Value* v = meta.find(key);
+  if (!v || !v->is_int() || v->as_int() < 0) {
+    throw Error("resume: " + path + ": meta." + key + " is " + (v ? v->describe() : std::string("missing")) +
+                ", expected an integer >= 0 (a corrupt or hand-edited checkpoint)");
+  }
+  return v->as_int();
+}
+
+// The training state in meta must be self-consistent and fit the config before anything loads.
+void validate_resume_meta(const io::Value& ckpt, const std::string& path, const ConfigNode& config) {
+  const io::Value* meta = ckpt.is_dict() ? ckpt.find("meta") : nullptr;
+  if (!meta || !meta->is_dict() || !meta->contains("iter")) {
+    throw Error("resume: " + path + " has no training state (meta.iter); use load_from for weights-only files");
+  }
+  const int64_t iter = meta_count(*meta, "iter", path), epoch = meta_count(*meta, "epoch", path);
+  if (epoch > iter) {
+    throw Error("resume: " + path + ": meta.epoch " + std::to_string(epoch) + " > meta.iter " + std::to_string(iter) +
+                " (every epoch has at least one iteration; a corrupt checkpoint)");
+  }
+  if (const io::Value* sampler = meta->find("sampler")) {
+    if (!sampler->is_dict()) throw Error("resume: " + path + ": meta.sampler is " + sampler->describe() + ", expected a dict");
+    meta_count(*sampler, "epoch", path + " (meta.sampler)");
+    if (meta_count(*sampler, "batch", path + " (meta.sampler)") > iter)
+      throw Error("resume: " + path + ": meta.sampler.batch is beyond meta.iter (a corrupt checkpoint)");
+  }
+  const io::Value* cfg = meta->find("cfg");
+  if (!cfg) return;
+  if (!cfg->is_string()) throw Error("resume: " + path + ": meta.cfg is " + cfg->describe() + ", expected the config text");
+  ConfigNode saved;
+  try {
+    saved = parse_yaml_string(cfg->as_string(), path + " (meta.cfg)");
+  } catch (const Error& e) {
+    throw Error("resume: " + path + ": meta.cfg is not a valid config: " + e.what());
+  }
+  // Another model cannot continue this training (load_state_dict would fail less clearly).
+  const ConfigNode* saved_type = saved.find_path("model.type");
+  const ConfigNode* type = config.find_path("model.type");
+  if (saved_type && type && saved_type->is_scalar() && type->is_scalar() &&
+      saved_type->scalar_value() != type->scalar_value()) {
+    throw Error("resume: " + path + " was trained with model.type " + saved_type->scalar_value() + ", the config has " +
+                type->scalar_value() + "; resume with the config it was trained with, or use load_from");
+  }
+}
+
 }  // namespace
+
+void Runner::mark_last_checkpoint(const std::string& path) {
+  if (dist::is_main_process()) io::write_file_atomic((fs::path(work_dir_) / "last_checkpoint").string(), path + "\n");
+}
 
 std::string Runner::save_checkpoint(const std::string& filename) {
   if (!dist::is_main_process()) return "";
   const std::string path = (fs::path(work_dir_) / filename).string();
+  if (const std::string bad = first_non_finite(*model_); !bad.empty()) {
+    throw Error(path + ": not saved: model weight '" + bad + "' holds NaN or Inf (training diverged; " +
+                "last_checkpoint still names the last good checkpoint) — lower the lr or enable clip_grad");
+  }
   io::Value meta = io::Value::dict();
   meta.set("epoch", epoch_).set("iter", iter_).set("seed", static_cast<int64_t>(seed_));
   meta.set("cfg", dump_yaml(config_.root)).set("experiment_name", timestamp_);
@@ -96,6 +160,7 @@ std::string Runner::save_checkpoint(const std::string& filename) {
 void Runner::load_checkpoint(const std::string& path, bool resume, bool strict) {
   const io::Value ckpt = io::read_checkpoint(path);
   if (resume) {
+    validate_resume_meta(ckpt, path, config_.root);
     RunnerInternal::load_or_resume(*this, ckpt);
     return;
   }
@@ -109,12 +174,10 @@ std::optional<io::Value> RunnerInternal::read_resume_checkpoint(Runner& r) {
   const auto path = resume_path(r);
   if (!path) return std::nullopt;
   io::Value ckpt = io::read_checkpoint(*path);
+  validate_resume_meta(ckpt, *path, r.config_.root);
   DETSEQ_INFO("resuming from {}", *path);
   const io::Value* meta = ckpt.find("meta");
-  if (!meta || !meta->contains("iter")) {
-    throw Error("resume: " + *path + " has no training state (meta.iter); use load_from for weights-only files");
-  }
-  if (const io::Value* seed = meta->find("seed")) {
+  if (const io::Value* seed = meta->find("seed"); seed && seed->is_int()) {
     const auto saved = static_cast<uint64_t>(seed->as_int());
     if (saved != r.seed_) {
       // Data order and augmentation derive from the seed: an exact resume needs the saved one.

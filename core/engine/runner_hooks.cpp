@@ -11,7 +11,8 @@
 namespace detseq {
 namespace {
 
-// mmengine's default_hooks (runtime_info is built into the loops here).
+// mmengine's default_hooks (runtime_info is built into the loops here), plus the NaN/Inf loss
+// check: a diverged run must stop, not train on and save NaN checkpoints.
 const std::vector<std::pair<std::string, std::string>>& default_hook_types() {
   static const std::vector<std::pair<std::string, std::string>> d{
       {"timer", "IterTimerHook"},
@@ -19,6 +20,7 @@ const std::vector<std::pair<std::string, std::string>>& default_hook_types() {
       {"param_scheduler", "ParamSchedulerHook"},
       {"checkpoint", "CheckpointHook"},
       {"sampler_seed", "DistSamplerSeedHook"},
+      {"check_invalid_loss", "CheckInvalidLossHook"},
   };
   return d;
 }

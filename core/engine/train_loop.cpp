@@ -1,12 +1,18 @@
 // Epoch- and iteration-based training loops (mmengine's EpochBasedTrainLoop / IterBasedTrainLoop).
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "core/dist/dist.h"
 #include "core/engine/amp.h"
 #include "core/engine/grad_sync.h"
 #include "core/engine/optim_wrapper.h"
 #include "core/engine/param_scheduler.h"
 #include "core/engine/runner_internal.h"
+#include "core/engine/stop_signals.h"
+#include "core/engine/work_dir_lock.h"
+#include "core/io/atomic_file.h"
 #include "core/logging/logging.h"
 #include "core/util/error.h"
 
@@ -42,6 +48,29 @@ void run_iter(Runner& r, OptimWrapper& optim, int64_t batch_idx, const Batch& ba
   r.call_hooks([&](Hook& h) { h.after_train_iter(r, batch_idx, batch, detached); });
 }
 
+// The stop signal, agreed over ranks: each polls its own, and any one stops all at the same
+// iteration (a rank that stopped alone would leave the others waiting in the all-reduce).
+int poll_stop_signal() {
+  const int mine = pending_stop_signal();
+  if (!dist::is_distributed()) return mine;
+  int any = 0;
+  for (const std::string& s : dist::all_gather_bytes(std::to_string(mine))) any = std::max(any, std::stoi(s));
+  return any;
+}
+
+// After a stop signal: a resumable checkpoint of the state after the last finished iteration,
+// recorded as last_checkpoint, logs flushed, then TrainingInterrupted (exit 128 + signal).
+[[noreturn]] void finish_interrupted(Runner& r, int signal) {
+  const std::string path = r.save_checkpoint("iter_" + std::to_string(r.iter()) + ".pth");
+  r.mark_last_checkpoint(path);
+  r.set_mode(RunnerMode::Idle);
+  logger()->flush();
+  throw TrainingInterrupted(signal, signal_name(signal) + ": training interrupted after iteration " +
+                                        std::to_string(r.iter()) + " (epoch " + std::to_string(r.epoch() + 1) +
+                                        "); saved " + (path.empty() ? "a checkpoint on rank 0" : path) +
+                                        "; continue with --resume auto");
+}
+
 bool should_validate(Runner& r, int64_t done, int64_t max, int64_t begin, int64_t interval) {
   return r.has_val() && done >= begin && (done % interval == 0 || done == max);
 }
@@ -69,6 +98,14 @@ void RunnerInternal::run_train(Runner& r) {
     optim.set_grad_sync(r.grad_sync_.get());
   }
   load_or_resume(r, resume_ckpt);
+  if (resume_ckpt && r.iter_ > r.max_iters_) {
+    throw Error("resume: the checkpoint is at iteration " + std::to_string(r.iter_) + ", beyond the " +
+                std::to_string(r.max_iters_) + " iterations train_cfg trains in total; raise max_epochs / max_iters");
+  }
+  if (resume_ckpt && r.resume_batch_ > per_epoch) {
+    throw Error("resume: the checkpoint continues at batch " + std::to_string(r.resume_batch_) + " of an epoch of " +
+                std::to_string(per_epoch) + " batches (a corrupt checkpoint, or another batch size / data set)");
+  }
   optim.initialize_count_status(r.iter_, r.max_iters_);
   r.stop_requested_ = false;
   r.set_mode(RunnerMode::Train);
@@ -81,12 +118,18 @@ void RunnerInternal::run_train(Runner& r) {
     r.train_batch_ = r.take_resume_batch();
     loader.start_epoch(r.sampler_seed_per_epoch_ ? r.epoch_ : 0, r.train_batch_);
   };
+  int stop_signal = 0;
+  // Polled before each iteration (= after the previous one finished).
+  auto signalled = [&] {
+    if (stop_signal == 0 && (stop_signal = poll_stop_signal()) != 0) r.request_stop(signal_name(stop_signal));
+    return stop_signal != 0;
+  };
   if (r.by_epoch_) {
     while (r.epoch_ < r.max_epochs_ && !r.stop_requested_) {
       r.call_hooks([&](Hook& h) { h.before_train_epoch(r); });
       start_epoch();
       int64_t batch_idx = r.train_batch_;
-      while (!r.stop_requested_) {
+      while (!r.stop_requested_ && !signalled()) {
         auto batch = loader.next();
         if (!batch) break;
         run_iter(r, optim, batch_idx++, *batch);
@@ -104,7 +147,7 @@ void RunnerInternal::run_train(Runner& r) {
     r.call_hooks([&](Hook& h) { h.before_train_epoch(r); });
     start_epoch();
     int64_t batch_idx = r.train_batch_;
-    while (r.iter_ < r.max_iters_ && !r.stop_requested_) {
+    while (r.iter_ < r.max_iters_ && !r.stop_requested_ && !signalled()) {
       auto batch = loader.next();
       if (!batch) {  // the loader wraps around: a new pass over the data
         r.epoch_ += 1;
@@ -119,13 +162,32 @@ void RunnerInternal::run_train(Runner& r) {
         r.set_mode(RunnerMode::Train);
       }
     }
+    if (stop_signal != 0) finish_interrupted(r, stop_signal);
     r.call_hooks([&](Hook& h) { h.after_train_epoch(r); });
   }
+  if (stop_signal != 0) finish_interrupted(r, stop_signal);
   r.call_hooks([&](Hook& h) { h.after_train(r); });
   r.set_mode(RunnerMode::Idle);
 }
 
 void Runner::train() {
+  // Rank 0 locks the work dir; every rank learns whether it could (and stops together if not).
+  std::optional<WorkDirLock> lock;
+  std::string refused;
+  if (dist::is_main_process()) {
+    try {
+      lock.emplace(work_dir_);
+    } catch (const Error& e) {
+      refused = e.what();
+    }
+  }
+  if (dist::is_distributed()) refused = dist::all_gather_bytes(refused).at(0);
+  if (!refused.empty()) throw Error(refused);
+  if (dist::is_main_process()) {
+    for (const std::string& f : io::remove_stale_temp_files(work_dir_))
+      DETSEQ_INFO("removed {} (left by a save that was killed)", f);
+  }
+  StopSignalGuard signals;
   call_hooks([&](Hook& h) { h.before_run(*this); });
   RunnerInternal::run_train(*this);
   call_hooks([&](Hook& h) { h.after_run(*this); });

@@ -147,11 +147,12 @@ std::string serialize_checkpoint(const Value& root) {
 void write_checkpoint(const std::string& path, const Value& root) {
   try {
     write_file_atomic(path, [&](std::ostream& os) {
+      // Always report success to the zip writer: a short write makes it throw, and again from its
+      // destructor (std::terminate). write_file_atomic reports the failed write with its errno.
       write_archive(root, [&](const void* buf, size_t n) {
         os.write(static_cast<const char*>(buf), static_cast<std::streamsize>(n));
-        return os ? n : 0;
+        return n;
       });
-      if (!os) throw Error(path + ": writing the checkpoint failed (disk full?)");
     });
   } catch (const c10::Error& e) {  // the zip writer reports short writes this way
     throw Error(path + ": writing the checkpoint failed: " + first_line(e.what_without_backtrace()));

@@ -186,8 +186,8 @@ custom_hooks: [{type: RecorderHook, priority: HIGHEST}, {type: EMAHook}]
 )"));
   std::vector<std::string> names;
   for (const auto& h : runner->hooks()) names.push_back(h->type_name());
-  EXPECT_EQ(names, (std::vector<std::string>{"RecorderHook", "EMAHook", "IterTimerHook", "LoggerHook",
-                                             "ParamSchedulerHook", "CheckpointHook"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"RecorderHook", "EMAHook", "IterTimerHook", "CheckInvalidLossHook",
+                                             "LoggerHook", "ParamSchedulerHook", "CheckpointHook"}));
   EXPECT_NE(runner->hook_table().find("VERY_LOW (90)   CheckpointHook"), std::string::npos) << runner->hook_table();
 }
 

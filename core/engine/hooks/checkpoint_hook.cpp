@@ -1,7 +1,9 @@
 // CheckpointHook (mmengine's): saves epoch_N.pth / iter_N.pth every `interval`, keeps the newest
 // `max_keep_ckpts`, records the latest path in <work_dir>/last_checkpoint (for --resume auto),
 // and with `save_best` keeps best_<metric>_<epoch|iter>_N.pth by `rule`. Files are written
-// atomically (core/io), so a run killed during a save leaves the previous checkpoint usable.
+// atomically (core/io), so a run killed during a save leaves the previous checkpoint usable; a
+// model with NaN/Inf weights is never saved (Runner::save_checkpoint) and a NaN metric is never best.
+#include <cmath>
 #include <filesystem>
 #include <limits>
 #include <regex>
@@ -10,7 +12,6 @@
 #include "core/engine/hook.h"
 #include "core/engine/metric_rule.h"
 #include "core/engine/runner.h"
-#include "core/io/atomic_file.h"
 #include "core/logging/logging.h"
 #include "core/util/error.h"
 
@@ -64,6 +65,10 @@ class CheckpointHook : public Hook {
       throw Error("CheckpointHook.save_best: metric '" + key + "' is not among the validation results (" +
                   metrics.begin()->first + ", ...)");
     }
+    if (!std::isfinite(it->second)) {  // NaN compares false both ways: it would always win
+      DETSEQ_WARN("CheckpointHook.save_best: {} is {} at this validation; not a best checkpoint", key, it->second);
+      return;
+    }
     const bool greater = metric_rule_is_greater(o_.rule, key, "CheckpointHook.rule");
     if (best_score_ && (greater ? it->second <= *best_score_ : it->second >= *best_score_)) return;
     best_score_ = it->second;
@@ -104,8 +109,8 @@ class CheckpointHook : public Hook {
     const std::string path = (fs::path(r.work_dir()) / name).string();
     if (kept_.empty() || kept_.back() != path) kept_.push_back(path);
     r.save_checkpoint(name);
+    r.mark_last_checkpoint(path);
     if (!dist::is_main_process()) return;
-    io::write_file_atomic((fs::path(r.work_dir()) / "last_checkpoint").string(), path + "\n");
     while (o_.max_keep_ckpts > 0 && static_cast<int64_t>(kept_.size()) > o_.max_keep_ckpts) {
       fs::remove(kept_.front());
       kept_.erase(kept_.begin());

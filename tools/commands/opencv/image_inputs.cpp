@@ -61,20 +61,26 @@ Compose inference_pipeline(const Config& config) {
   return Compose::from_node(kept, key);
 }
 
+Sample load_sample(const Compose& pipeline, const std::string& file, size_t index) {
+  Sample s;
+  s.meta.file_path = file;
+  s.meta.image_id = static_cast<int64_t>(index);
+  s.meta.sample_index = static_cast<int64_t>(index);
+  Rng rng = sample_rng(0, 0, index);
+  if (!pipeline.apply(s, rng)) throw Error(file + ": the test pipeline dropped this image");
+  return s;
+}
+
+Batch collate_samples(const Config& config, std::vector<Sample>& samples) {
+  return collate(samples, option_or<double>(config, "test_dataloader.pad_value", 0.0),
+                 option_or<int64_t>(config, "test_dataloader.pad_size_divisor", 1));
+}
+
 Batch load_batch(const Config& config, const Compose& pipeline, const std::vector<std::string>& files, size_t begin,
                  size_t end) {
   std::vector<Sample> samples;
-  for (size_t i = begin; i < end; ++i) {
-    Sample s;
-    s.meta.file_path = files[i];
-    s.meta.image_id = static_cast<int64_t>(i);
-    s.meta.sample_index = static_cast<int64_t>(i);
-    Rng rng = sample_rng(0, 0, i);
-    if (!pipeline.apply(s, rng)) throw Error(files[i] + ": the test pipeline dropped this image");
-    samples.push_back(std::move(s));
-  }
-  return collate(samples, option_or<double>(config, "test_dataloader.pad_value", 0.0),
-                 option_or<int64_t>(config, "test_dataloader.pad_size_divisor", 1));
+  for (size_t i = begin; i < end; ++i) samples.push_back(load_sample(pipeline, files[i], i));
+  return collate_samples(config, samples);
 }
 
 std::vector<std::string> class_names(const Config& config, const std::string& checkpoint) {

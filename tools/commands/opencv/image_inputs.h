@@ -18,8 +18,13 @@ std::vector<std::string> collect_images(const std::vector<std::string>& paths);
 // as mmdetection's inferencer does.
 Compose inference_pipeline(const Config& config);
 
-// Loads and transforms files[begin, end) into one batch (image_id = index in `files`).
-// Collate options come from test_dataloader (pad_value, pad_size_divisor).
+// Loads and transforms one file (image_id = `index`); throws when it cannot be read or the
+// pipeline drops it.
+Sample load_sample(const Compose& pipeline, const std::string& file, size_t index);
+// One batch of loaded samples (collate may move their tensors); collate options come from test_dataloader (pad_value,
+// pad_size_divisor).
+Batch collate_samples(const Config& config, std::vector<Sample>& samples);
+// load_sample over files[begin, end), then collate_samples.
 Batch load_batch(const Config& config, const Compose& pipeline, const std::vector<std::string>& files, size_t begin,
                  size_t end);
 

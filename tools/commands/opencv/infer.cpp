@@ -1,14 +1,17 @@
 // detseq infer CONFIG CHECKPOINT PATH... [--out-dir outputs] [--score-thr 0.3] [--batch-size 1]
 // Runs the model on image files or folders (no annotations), writes <out-dir>/vis/<name> with the
 // predictions drawn (score >= --score-thr) and <out-dir>/predictions.json with every detection.
+// An image that cannot be read is reported (one line naming it) and skipped; the others' results
+// are still written, and the exit code is 1 when any image failed.
 #include <torch/torch.h>
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "core/engine/runner.h"
+#include "core/io/atomic_file.h"
+#include "core/logging/logging.h"
 #include "core/logging/progress_bar.h"
 #include "core/util/error.h"
 #include "core/visualization/det_visualizer.h"
@@ -62,10 +65,26 @@ int run(const Options& o) {
   vis::DetVisualizer visualizer({classes, vis::Palette()}, (fs::path(o.out_dir) / "vis").string(), o.score_thr);
 
   nlohmann::json all = nlohmann::json::array();
+  std::vector<std::string> failed;  // "file: reason"
   ProgressBar bar("infer", static_cast<int64_t>(files.size()));
   for (size_t begin = 0; begin < files.size(); begin += o.batch_size) {
     const size_t end = std::min(files.size(), begin + static_cast<size_t>(o.batch_size));
-    Batch batch = load_batch(config, pipeline, files, begin, end);
+    std::vector<Sample> samples;
+    std::vector<size_t> loaded;  // index in `files` of each sample
+    for (size_t i = begin; i < end; ++i) {
+      try {
+        samples.push_back(load_sample(pipeline, files[i], i));
+        loaded.push_back(i);
+      } catch (const std::exception& e) {  // a corrupt or unreadable image: report, skip, go on
+        std::string why = e.what();
+        why = why.substr(0, why.find('\n'));
+        failed.push_back(why.rfind(files[i], 0) == 0 ? why : files[i] + ": " + why);
+        DETSEQ_ERROR("skipped {}", failed.back());
+        bar.update();
+      }
+    }
+    if (samples.empty()) continue;
+    const Batch batch = collate_samples(config, samples);
     std::vector<Detections> dets;
     {
       torch::NoGradGuard no_grad;
@@ -74,7 +93,7 @@ int run(const Options& o) {
     for (size_t i = 0; i < dets.size(); ++i) {
       Detections d = dets[i];
       d.boxes = d.boxes.cpu(), d.scores = d.scores.cpu(), d.labels = d.labels.cpu();
-      const std::string& file = files[begin + i];
+      const std::string& file = files[loaded[i]];
       visualizer.write(file, nullptr, d);
       all.push_back(to_json(d, file, classes));
       bar.update();
@@ -82,10 +101,15 @@ int run(const Options& o) {
   }
   bar.finish();
   const std::string json_path = (fs::path(o.out_dir) / "predictions.json").string();
-  std::ofstream(json_path) << all.dump(1) << "\n";
-  std::printf("%zu images: drawn in %s, detections in %s\n", files.size(),
-              (fs::path(o.out_dir) / "vis").string().c_str(), json_path.c_str());
-  return 0;
+  io::write_file_atomic(json_path, all.dump(1) + "\n");
+  const size_t done = files.size() - failed.size();
+  std::printf("%zu images: drawn in %s, detections in %s\n", done, (fs::path(o.out_dir) / "vis").string().c_str(),
+              json_path.c_str());
+  std::fflush(stdout);  // the summary before the error line
+  if (failed.empty()) return 0;
+  std::fprintf(stderr, "error: %zu of %zu images could not be read (first: %s); %s has the other %zu\n", failed.size(),
+               files.size(), failed.front().c_str(), json_path.c_str(), done);
+  return 1;
 }
 
 DETSEQ_COMMAND("infer", "detect objects in image files or folders (no annotations); writes drawn images + JSON",
