@@ -20,8 +20,6 @@ if(DETSEQ_SANITIZE)
     list(APPEND detseq_sanitize_flags -fno-sanitize=vptr)
   endif()
   add_compile_options(${detseq_sanitize_flags})
-  # GCC's -Wmaybe-uninitialized fires on std::regex's std::function members under -fsanitize.
-  add_compile_options($<$<CXX_COMPILER_ID:GNU>:-Wno-maybe-uninitialized>)
   add_link_options(${detseq_sanitize_flags})
   message(STATUS "detseq: sanitizers ${DETSEQ_SANITIZE}")
 endif()
