@@ -45,6 +45,11 @@ void add_launch_flags(CLI::App& app, LaunchFlags& into);
 // `env_cfg.num_threads=N` override so that it beats the config.
 void apply_launch_flags(const LaunchFlags& flags, std::vector<std::string>& cfg_options);
 
+// `--threads N` for every command that builds a model (validated in [1, kMaxThreads]); applied as
+// a last `env_cfg.num_threads=N` override so that the flag beats the config.
+void add_threads_flag(CLI::App& app, int& into);
+void apply_threads_flag(int threads, std::vector<std::string>& cfg_options);
+
 // LibTorch intra-op threads before any config is read: OMP_NUM_THREADS when set (the ranks of
 // tools/dist_train.sh share the cores that way), else every core. A malformed value is an error.
 int default_thread_count();

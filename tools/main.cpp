@@ -35,14 +35,22 @@ void add_launch_flags(CLI::App& app, LaunchFlags& into) {
                  "none (one process), pytorch (RANK/WORLD_SIZE/... as tools/dist_*.sh and torchrun set them) or "
                  "slurm (SLURM_PROCID/SLURM_NTASKS/...); default: whichever of these the environment has")
       ->check(CLI::IsMember({"none", "pytorch", "slurm"}));
-  app.add_option("--threads", into.threads,
+  add_threads_flag(app, into.threads);
+}
+
+void add_threads_flag(CLI::App& app, int& into) {
+  app.add_option("--threads", into,
                  "LibTorch intra-op threads (default: env_cfg.num_threads, else OMP_NUM_THREADS, else every core)")
       ->check(CLI::Range(1, kMaxThreads));
 }
 
+void apply_threads_flag(int threads, std::vector<std::string>& cfg_options) {
+  if (threads > 0) cfg_options.push_back("env_cfg.num_threads=" + std::to_string(threads));
+}
+
 void apply_launch_flags(const LaunchFlags& flags, std::vector<std::string>& cfg_options) {
   if (!flags.launcher.empty()) dist::set_launcher(dist::parse_launcher(flags.launcher));
-  if (flags.threads > 0) cfg_options.push_back("env_cfg.num_threads=" + std::to_string(flags.threads));
+  apply_threads_flag(flags.threads, cfg_options);
 }
 
 int default_thread_count() {

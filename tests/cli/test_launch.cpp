@@ -152,6 +152,13 @@ TEST(LaunchFlags, BadValuesAreUsageErrors) {
     const Result r = detseq::test::run_detseq(std::string("train ") + kConfig + " " + flags);
     EXPECT_EQ(r.code, 2) << flags << "\n" << r.out;
   }
+  // Every command that builds a model validates --threads the same way.
+  for (const std::string command : {std::string("infer ") + kConfig + " x.pth tests/data",
+                                    std::string("benchmark infer ") + kConfig,
+                                    std::string("benchmark decode ") + kConfig}) {
+    const Result bad = detseq::test::run_detseq(command + " --threads 0");
+    EXPECT_EQ(bad.code, 2) << command << "\n" << bad.out;
+  }
   const Result r = detseq::test::run_detseq(std::string("test ") + kConfig + " x.pth --out results.txt");
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_NE(r.out.find("must end in .json (COCO results) or .pkl / .pickle"), std::string::npos) << r.out;

@@ -98,7 +98,7 @@ DETSEQ_SUBCOMMAND("benchmark", "decode", "Pix2Seq decoding time with attention c
                     app.add_option("--tokens", o->tokens, "tokens to decode (default 500)");
                     app.add_option("--batch", o->batch, "images per batch (default 1)");
                     app.add_option("--image-size", o->image_size, "square input size in pixels (default 640)");
-                    app.add_option("--threads", o->threads, "LibTorch threads (default 2)");
+                    app.add_option("--threads", o->threads, "LibTorch threads (default 2)")->check(CLI::Range(1, kMaxThreads));
                     return [o] { return run(*o); };
                   });
 

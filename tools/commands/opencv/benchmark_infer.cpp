@@ -38,8 +38,8 @@ double peak_rss_mib() {
   return u.ru_maxrss / 1024.0;  // Linux reports KiB
 }
 
-int run(const Options& o) {
-  if (o.threads > 0) torch::set_num_threads(o.threads);
+int run(Options o) {
+  apply_threads_flag(o.threads, o.cfg_options);
   if (o.images <= 0 || o.warmup < 0) throw Error("--images must be positive and --warmup not negative");
   const Config config = load_config(o.config, o.cfg_options);
   RunnerLaunch launch;
@@ -97,7 +97,7 @@ DETSEQ_SUBCOMMAND("benchmark", "infer", "inference speed on test_dataloader imag
                     app.add_option("checkpoint", o->checkpoint, "checkpoint (.pth); random weights when omitted");
                     app.add_option("--images", o->images, "images to time (the test set is repeated if smaller)");
                     app.add_option("--warmup", o->warmup, "batches run before timing starts");
-                    app.add_option("--threads", o->threads, "LibTorch intra-op threads (0: LibTorch's default)");
+                    add_threads_flag(app, o->threads);
                     add_cfg_options(app, o->cfg_options);
                     return [o] { return run(*o); };
                   });

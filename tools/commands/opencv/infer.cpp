@@ -48,8 +48,8 @@ nlohmann::json to_json(const Detections& d, const std::string& file, const std::
   return {{"file", file}, {"detections", dets}};
 }
 
-int run(const Options& o) {
-  if (o.threads > 0) torch::set_num_threads(o.threads);
+int run(Options o) {
+  apply_threads_flag(o.threads, o.cfg_options);
   if (o.batch_size <= 0) throw Error("--batch-size must be positive");
   const auto files = collect_images(o.inputs);
   const Config config = load_config(o.config, o.cfg_options);
@@ -121,7 +121,7 @@ DETSEQ_COMMAND("infer", "detect objects in image files or folders (no annotation
                  app.add_option("--out-dir", o->out_dir, "output folder (vis/ images, predictions.json)");
                  app.add_option("--score-thr", o->score_thr, "draw predictions with at least this score");
                  app.add_option("--batch-size", o->batch_size, "images per forward pass");
-                 app.add_option("--threads", o->threads, "LibTorch intra-op threads (0: LibTorch's default)");
+                 add_threads_flag(app, o->threads);
                  app.add_flag("--allow-partial", o->allow_partial,
                               "load the tensors that fit and keep the rest (default: every key must fit)");
                  add_cfg_options(app, o->cfg_options);
