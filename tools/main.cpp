@@ -25,7 +25,7 @@ std::vector<CommandEntry>& commands() {
 }
 
 void add_cfg_options(CLI::App& app, std::vector<std::string>& into) {
-  app.add_option("--cfg-options", into, "override config keys: key.path=value (YAML), repeatable")
+  app.add_option("--cfg-options", into, "override config keys: key.path=value, repeatable (values as mmengine DictAction: a,b lists, [(1,2),(3,4)] nests, else YAML; see docs/config.md)")
       ->expected(1, -1)
       ->allow_extra_args(true);
 }
