@@ -13,7 +13,7 @@ namespace detseq::io {
 namespace {
 
 // Values a pickle program may push (~120 bytes each): real checkpoints push well under a million.
-constexpr size_t kMaxPushedValues = size_t(1) << 23;
+constexpr size_t kMaxPushedValues = size_t(1) << 22;
 // A tensor subclass record wraps a plain rebuild; deeper wrapping is hostile.
 constexpr int kMaxRebuildNesting = 4;
 

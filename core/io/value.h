@@ -130,7 +130,7 @@ class Value {
 // them (nesting < 20, a few hundred thousand values).
 struct TreeLimits {
   size_t max_depth = 256;
-  uint64_t max_expanded = uint64_t{1} << 24;  // values counted once per path from the root
+  uint64_t max_expanded = uint64_t{1} << 22;  // values counted once per path from the root (~0.5 GB)
 };
 
 // Throws detseq::Error (naming the path, e.g. "['model']['a'][0]") when a tree reachable from any

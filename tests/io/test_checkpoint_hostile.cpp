@@ -66,7 +66,7 @@ TEST(CheckpointHostile, SharedDictsWithExponentiallyManyPaths) {
 
 TEST(CheckpointHostile, TooManyValues) {
   std::string pushes;
-  for (size_t i = 0; i <= (size_t(1) << 23); ++i) pushes += "N0";  // push + pop: the stack stays small
+  for (size_t i = 0; i <= (size_t(1) << 22); ++i) pushes += "N0";  // push + pop: the stack stays small
   expect_rejected(kProto + pushes + ".", "creates more than");
 }
 
