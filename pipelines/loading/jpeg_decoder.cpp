@@ -3,8 +3,11 @@
 // jpeglib.h needs size_t and FILE declared first.
 #include <csetjmp>
 #include <cstdio>
+#include <cstring>
 
 #include <jpeglib.h>
+
+#include <opencv2/core.hpp>
 
 #include "core/util/error.h"
 
@@ -46,6 +49,7 @@ bool read_header(Decoder& d, const unsigned char* data, unsigned long size, cons
   jpeg_create_decompress(&d.cinfo);
   d.created = true;
   jpeg_mem_src(&d.cinfo, data, size);
+  jpeg_save_markers(&d.cinfo, JPEG_APP0 + 1, 0xFFFF);  // EXIF, for the orientation
   jpeg_read_header(&d.cinfo, TRUE);
   const bool cmyk = d.cinfo.jpeg_color_space == JCS_CMYK || d.cinfo.jpeg_color_space == JCS_YCCK;
   if (cmyk) d.cinfo.out_color_space = JCS_CMYK;  // converted below: libjpeg has no CMYK -> RGB
@@ -65,6 +69,46 @@ bool read_pixels(Decoder& d, unsigned char* out, size_t stride) {
   }
   jpeg_finish_decompress(&d.cinfo);  // reports data after the last scan, too
   return true;
+}
+
+// The EXIF orientation tag (1..8; 1 when absent or unreadable) of a saved APP1 marker.
+int exif_orientation(const jpeg_decompress_struct& cinfo) {
+  for (jpeg_saved_marker_ptr m = cinfo.marker_list; m; m = m->next) {
+    const unsigned char* p = m->data;
+    const size_t n = m->data_length;
+    if (m->marker != JPEG_APP0 + 1 || n < 14 || std::memcmp(p, "Exif\0\0", 6) != 0) continue;
+    const unsigned char* tiff = p + 6;
+    const size_t len = n - 6;
+    const bool le = tiff[0] == 'I';
+    const auto u16 = [&](size_t at) -> uint32_t { return le ? tiff[at] | (tiff[at + 1] << 8) : (tiff[at] << 8) | tiff[at + 1]; };
+    const auto u32 = [&](size_t at) -> uint32_t { return le ? u16(at) | (u16(at + 2) << 16) : (u16(at) << 16) | u16(at + 2); };
+    const uint32_t ifd = u32(4);
+    if (ifd > len || len - ifd < 2) return 1;
+    const uint32_t entries = u16(ifd);
+    for (uint32_t e = 0; e < entries; ++e) {
+      const size_t at = ifd + 2 + size_t(12) * e;
+      if (at + 12 > len) return 1;
+      if (u16(at) == 0x0112) {
+        const uint32_t v = u16(at + 8);
+        return v >= 1 && v <= 8 ? static_cast<int>(v) : 1;
+      }
+    }
+  }
+  return 1;
+}
+
+// As OpenCV's imread/imdecode apply it, so both decoders give the same pixels.
+void apply_orientation(cv::Mat& img, int orientation) {
+  switch (orientation) {
+    case 2: cv::flip(img, img, 1); break;
+    case 3: cv::flip(img, img, -1); break;
+    case 4: cv::flip(img, img, 0); break;
+    case 5: cv::transpose(img, img); break;
+    case 6: cv::transpose(img, img), cv::flip(img, img, 1); break;
+    case 7: cv::transpose(img, img), cv::flip(img, img, -1); break;
+    case 8: cv::transpose(img, img), cv::flip(img, img, 0); break;
+    default: break;
+  }
 }
 
 // Adobe CMYK JPEGs store inverted values: R = C * K / 255 (C, M, Y, K as read).
@@ -108,10 +152,12 @@ cv::Mat decode_jpeg(const std::string& bytes, const JpegRequest& request, const 
     throw Error(path + ": image is " + std::to_string(w) + "x" + std::to_string(h) + " pixels, more than max_pixels " +
                 std::to_string(request.max_pixels) + " (raise LoadImageFromFile's max_pixels if such images are intended)");
   }
+  const int orientation = exif_orientation(d.cinfo);  // the saved markers go with finish_decompress
   const int channels = d.cinfo.out_color_components;
   cv::Mat out(static_cast<int>(h), static_cast<int>(w), CV_8UC(channels));
   if (!read_pixels(d, out.data, out.step[0])) throw fail(d.err.message);
-  if (channels == 4) return cmyk_to_rgb(out, request.grayscale, request.bgr);
+  if (channels == 4) out = cmyk_to_rgb(out, request.grayscale, request.bgr);
+  apply_orientation(out, orientation);
   return out;
 }
 

@@ -1,7 +1,8 @@
 // JPEG decoding with libjpeg(-turbo) directly, because its warnings matter: a truncated or
 // corrupt JPEG makes libjpeg warn ("Premature end of JPEG file", "Corrupt JPEG data: ...") and
 // fill the rest with grey; OpenCV's imread/imdecode only print the warning and return the damaged
-// image, which would then be trained on silently. Here every warning is an error.
+// image, which would then be trained on silently. Here every warning is an error. The pixels are
+// those OpenCV's imdecode gives (same library and settings, EXIF orientation applied).
 #pragma once
 #include <cstdint>
 #include <string>

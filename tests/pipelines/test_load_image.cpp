@@ -63,11 +63,38 @@ TEST(LoadImage, IntactJpegMatchesOpenCv) {
   ASSERT_EQ(ours.size(0), rgb.rows);
   ASSERT_EQ(ours.size(1), rgb.cols);
   const torch::Tensor ref = torch::from_blob(rgb.data, {rgb.rows, rgb.cols, 3}, torch::kUInt8);
-  EXPECT_LE((ours.to(torch::kInt) - ref.to(torch::kInt)).abs().max().item<int>(), 1);
+  EXPECT_TRUE(torch::equal(ours, ref));  // the same libjpeg with the same settings
   const torch::Tensor as_bgr = load(loader("channel_order: bgr"), path);
   EXPECT_TRUE(torch::equal(as_bgr.flip(2), ours));
   const torch::Tensor gray = load(loader("color_type: grayscale"), path);
   EXPECT_TRUE(torch::equal(gray.select(2, 0), gray.select(2, 2)));
+}
+
+// An EXIF orientation is applied as OpenCV applies it (the loader used cv::imread before).
+TEST(LoadImage, ExifOrientationMatchesOpenCv) {
+  cv::Mat gradient(6, 10, CV_8UC3);
+  for (int y = 0; y < 6; ++y)
+    for (int x = 0; x < 10; ++x) gradient.at<cv::Vec3b>(y, x) = cv::Vec3b(uchar(25 * x), uchar(40 * y), 128);
+  std::vector<uchar> jpeg;
+  cv::imencode(".jpg", gradient, jpeg, {cv::IMWRITE_JPEG_QUALITY, 100});
+  const fs::path dir = temp_dir("exif");
+  for (const int orientation : {1, 3, 6, 8}) {
+    // APP1: "Exif\0\0", little-endian TIFF header, one IFD entry 0x0112 (SHORT) = orientation.
+    std::string app1 = std::string("Exif\0\0II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0", 24) +
+                       char(orientation) + std::string(7, '\0');
+    const size_t len = app1.size() + 2;
+    std::string bytes(jpeg.begin(), jpeg.begin() + 2);
+    bytes += std::string("\xFF\xE1", 2) + char(len >> 8) + char(len & 0xFF) + app1;
+    bytes.append(jpeg.begin() + 2, jpeg.end());
+    const std::string path = write_file(dir / ("o" + std::to_string(orientation) + ".jpg"), bytes);
+    cv::Mat ref = cv::imread(path, cv::IMREAD_COLOR);
+    ASSERT_EQ(ref.rows, orientation >= 5 ? 10 : 6) << "OpenCV did not see the EXIF tag";
+    cv::cvtColor(ref, ref, cv::COLOR_BGR2RGB);
+    const torch::Tensor ours = load(loader(), path);
+    ASSERT_EQ(ours.size(0), ref.rows) << orientation;
+    ASSERT_EQ(ours.size(1), ref.cols) << orientation;
+    EXPECT_TRUE(torch::equal(ours, torch::from_blob(ref.data, {ref.rows, ref.cols, 3}, torch::kUInt8))) << orientation;
+  }
 }
 
 TEST(LoadImage, TruncatedJpegIsAnError) {
