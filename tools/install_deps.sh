@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ccache pkg-config
   libtorch-dev libopenblas0-pthread libgloo-dev
   libyaml-cpp-dev libopencv-dev libtbb-dev libspdlog-dev libcli11-dev
-  nlohmann-json3-dev libsimdjson-dev libgtest-dev zlib1g-dev
+  nlohmann-json3-dev libsimdjson-dev libgtest-dev zlib1g-dev libpugixml-dev libjpeg62-turbo-dev
   dataset-fashion-mnist
   python3-torch python3-torchvision python3-pil
 )

@@ -1,4 +1,5 @@
 #include <filesystem>
+#include <unordered_map>
 
 #include "core/config/config.h"
 #include "core/config/yaml_io.h"
@@ -44,6 +45,10 @@ std::vector<std::string> base_paths(const ConfigNode& bases, const std::string& 
       throw ConfigError(describe_location("_base_", bases) + ": base config '" + name + "' not found (looked for " +
                         p.lexically_normal().string() + ")");
     }
+    if (fs::is_directory(p)) {
+      throw ConfigError(describe_location("_base_", bases) + ": base config '" + name + "' is a directory (" +
+                        p.lexically_normal().string() + "), expected a YAML file");
+    }
     paths.push_back(p.lexically_normal().string());
   }
   return paths;
@@ -63,18 +68,16 @@ ConfigNode load_recursive(const std::string& path, std::vector<std::string>& sta
 
   ConfigNode merged = ConfigNode::map(node.loc());
   if (const ConfigNode* bases = node.find(kBaseKey)) {
-    std::vector<std::pair<std::string, std::string>> owners;  // top-level key -> base file
+    std::unordered_map<std::string, std::string> owners;  // top-level key -> base file
     for (const auto& base_path : base_paths(*bases, path)) {
       ConfigNode base = load_recursive(base_path, stack);
-      for (const auto& item : base.items()) {
-        for (const auto& owner : owners) {
-          if (owner.first == item.first) {
-            throw ConfigError(path + ": key '" + item.first + "' is defined in two sibling bases (" + owner.second +
-                              " and " + base_path + "); a key may come from one base only");
-          }
+      for (auto& item : base.items()) {
+        const auto [owner, fresh] = owners.emplace(item.first, base_path);
+        if (!fresh) {
+          throw ConfigError(path + ": key '" + item.first + "' is defined in two sibling bases (" + owner->second +
+                            " and " + base_path + "); a key may come from one base only");
         }
-        owners.emplace_back(item.first, base_path);
-        merged.items().push_back(item);
+        merged.items().push_back(std::move(item));
       }
     }
     node.erase(kBaseKey);
@@ -92,14 +95,17 @@ void merge_into(ConfigNode& base, const ConfigNode& child) {
     strip_delete_markers(base);
     return;
   }
+  // Positions of base's keys: one lookup per child key keeps merging linear in big maps.
+  std::unordered_map<std::string, size_t> position;
+  for (size_t i = 0; i < base.items().size(); ++i) position.emplace(base.items()[i].first, i);
   for (const auto& item : child.items()) {
     if (item.first == kDeleteKey) continue;
-    ConfigNode* existing = base.find(item.first);
-    if (existing) {
-      merge_into(*existing, item.second);
+    if (auto it = position.find(item.first); it != position.end()) {
+      merge_into(base.items()[it->second].second, item.second);
     } else {
       ConfigNode value = item.second;
       strip_delete_markers(value);
+      position.emplace(item.first, base.items().size());
       base.items().emplace_back(item.first, std::move(value));
     }
   }

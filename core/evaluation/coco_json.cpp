@@ -179,7 +179,7 @@ void expect_readable(const std::string& path) {
 
 }  // namespace
 
-CocoGroundTruth load_ground_truth(const std::string& path, bool with_segmentation) {
+CocoGroundTruth load_ground_truth(const std::string& path, bool with_segmentation, const JsonArrayStreamOptions* stream) {
   expect_readable(path);
   CocoGroundTruth gt;
   const auto wanted = [](std::string_view key) { return key == "images" || key == "annotations" || key == "categories"; };
@@ -196,7 +196,7 @@ CocoGroundTruth load_ground_truth(const std::string& path, bool with_segmentatio
       });
     else
       for_each_object(batch, where, [&](object obj, const auto& w) { gt.categories.push_back(read_category(obj, w)); });
-  });
+  }, stream ? *stream : JsonArrayStreamOptions{});
   if (!root.is_object) throw Error(path + ": a COCO annotation file must be a JSON object {images, annotations, categories}");
   for (const char* required : {"images", "categories"})
     if (std::find(root.keys.begin(), root.keys.end(), required) == root.keys.end())
@@ -205,7 +205,7 @@ CocoGroundTruth load_ground_truth(const std::string& path, bool with_segmentatio
   return gt;
 }
 
-std::vector<CocoResult> load_results(const std::string& path) {
+std::vector<CocoResult> load_results(const std::string& path, const JsonArrayStreamOptions* stream) {
   expect_readable(path);
   std::vector<CocoResult> out;
   const JsonRoot root = stream_json_arrays(
@@ -223,7 +223,8 @@ std::vector<CocoResult> load_results(const std::string& path) {
           if (seen != 15) throw Error(w() + ": a result needs image_id, category_id, bbox and score");
           out.push_back(r);
         });
-      });
+      },
+      stream ? *stream : JsonArrayStreamOptions{});
   if (root.is_object) throw Error(path + ": a COCO results file must be a JSON list of {image_id, category_id, bbox, score}");
   return out;
 }

@@ -9,6 +9,7 @@
 
 #include "core/io/atomic_file.h"
 #include "core/io/pickle.h"
+#include "core/io/zip_directory.h"
 #include "core/util/error.h"
 
 namespace detseq::io {
@@ -38,14 +39,32 @@ void swap_bytes(torch::Tensor& t) {
   for (int64_t i = 0; i < t.numel(); ++i, p += n) std::reverse(p, p + n);
 }
 
-Value read_archive(PyTorchStreamReader& reader, const std::string& source) {
+// A record's bytes, checked against the CRC-32 of the zip directory (flipped bytes in a stored
+// record are otherwise loaded silently).
+std::pair<at::DataPtr, size_t> checked_record(PyTorchStreamReader& reader, const std::string& name,
+                                              const std::unordered_map<std::string, ZipEntry>& directory,
+                                              const std::string& source) {
+  const auto entry = directory.find(name);
+  if (entry == directory.end()) throw Error(source + ": record " + name + " is missing from the zip directory");
+  auto [ptr, size] = reader.getRecord(name);
+  const uint32_t crc = crc32_of(ptr.get(), size);
+  if (crc != entry->second.crc32) {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "CRC-32 %08x, the zip directory says %08x", crc, entry->second.crc32);
+    throw Error(source + ": record " + name + " is corrupt (" + buf + "); the file was damaged after it was written");
+  }
+  return {std::move(ptr), size};
+}
+
+Value read_archive(PyTorchStreamReader& reader, const std::unordered_map<std::string, ZipEntry>& directory,
+                   const std::string& source) {
   if (!reader.hasRecord("data.pkl")) {
     throw Error(source + ": missing record data.pkl (a zip, but not written by torch.save" +
                 (reader.hasRecord("constants.pkl") ? std::string("; a TorchScript module?)") : std::string(")")));
   }
   bool big_endian = false;
   if (reader.hasRecord("byteorder")) {
-    auto [ptr, size] = reader.getRecord("byteorder");
+    auto [ptr, size] = checked_record(reader, "byteorder", directory, source);
     big_endian = std::string(static_cast<const char*>(ptr.get()), size) == "big";
   }
   std::unordered_map<std::string, torch::Tensor> storages;  // by key: views share one storage
@@ -62,7 +81,7 @@ Value read_archive(PyTorchStreamReader& reader, const std::string& source) {
     if (auto it = storages.find(key); it != storages.end()) return it->second;
     const std::string record = "data/" + key;
     if (!reader.hasRecord(record)) throw Error(source + ": missing record " + record);
-    auto [ptr, size] = reader.getRecord(record);
+    auto [ptr, size] = checked_record(reader, record, directory, source);
     const size_t expected = static_cast<size_t>(numel) * c10::elementSize(*dtype);
     if (numel < 0 || size < expected) {
       throw Error(source + ": record " + record + " has " + std::to_string(size) + " bytes, expected " +
@@ -74,8 +93,12 @@ Value read_archive(PyTorchStreamReader& reader, const std::string& source) {
     storages.emplace(key, t);
     return t;
   };
-  auto [ptr, size] = reader.getRecord("data.pkl");
-  return unpickle(std::string(static_cast<const char*>(ptr.get()), size), load, source);
+  auto [ptr, size] = checked_record(reader, "data.pkl", directory, source);
+  Value root = unpickle(std::string(static_cast<const char*>(ptr.get()), size), load, source);
+  if (!root.is_dict())
+    throw Error(source + ": the checkpoint holds a " + root.describe() + ", expected a dict (of weights, or a "
+                "checkpoint with 'state_dict'/'model')");
+  return root;
 }
 
 // Runs `body`, turning LibTorch's errors (corrupt zip, failed reads) into one-line detseq errors.
@@ -103,17 +126,32 @@ Value read_checkpoint(const std::string& path) {
   in.close();
   check_signature(head, path);
   return guarded(path, [&] {
+    std::ifstream file(path, std::ios::binary | std::ios::ate);
+    const uint64_t file_size = static_cast<uint64_t>(file.tellg());
+    const auto directory = read_zip_directory(
+        [&](uint64_t offset, size_t n) {
+          std::string buf(n, '\0');
+          file.clear();
+          file.seekg(static_cast<std::streamoff>(offset));
+          file.read(buf.data(), static_cast<std::streamsize>(n));
+          buf.resize(static_cast<size_t>(std::max<std::streamsize>(file.gcount(), 0)));
+          return buf;
+        },
+        file_size, path);
     PyTorchStreamReader reader(path);
-    return read_archive(reader, path);
+    return read_archive(reader, directory, path);
   });
 }
 
 Value read_checkpoint_bytes(const std::string& bytes, const std::string& source) {
   check_signature(bytes.substr(0, 8), source);
   return guarded(source, [&] {
+    const auto directory = read_zip_directory(
+        [&](uint64_t offset, size_t n) { return offset < bytes.size() ? bytes.substr(offset, n) : std::string(); },
+        bytes.size(), source);
     std::istringstream in(bytes);
     PyTorchStreamReader reader(&in);
-    return read_archive(reader, source);
+    return read_archive(reader, directory, source);
   });
 }
 

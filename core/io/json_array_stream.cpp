@@ -3,8 +3,11 @@
 #include <cstdio>
 #include <initializer_list>
 #include <memory>
+#include <optional>
+#include <unordered_set>
 
 #include "core/util/error.h"
+#include "core/util/printable.h"
 
 namespace detseq {
 namespace {
@@ -22,6 +25,70 @@ struct StopTable {
 };
 const StopTable kStringStop{'"', '\\'};
 const StopTable kDeepStop{'"', '{', '}', '[', ']'};
+
+void append_utf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out += char(cp);
+  } else if (cp < 0x800) {
+    out += char(0xC0 | (cp >> 6)), out += char(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += char(0xE0 | (cp >> 12)), out += char(0x80 | ((cp >> 6) & 0x3F)), out += char(0x80 | (cp & 0x3F));
+  } else {
+    out += char(0xF0 | (cp >> 18)), out += char(0x80 | ((cp >> 12) & 0x3F));
+    out += char(0x80 | ((cp >> 6) & 0x3F)), out += char(0x80 | (cp & 0x3F));
+  }
+}
+
+std::optional<uint32_t> hex4(const std::string& s, size_t at) {
+  if (at + 4 > s.size()) return std::nullopt;
+  uint32_t v = 0;
+  for (size_t i = at; i < at + 4; ++i) {
+    const char c = s[i];
+    const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    if (d < 0) return std::nullopt;
+    v = v * 16 + uint32_t(d);
+  }
+  return v;
+}
+
+// The text of a JSON string given its raw bytes between the quotes ("annot\u0061tions" ->
+// "annotations"); nullopt for an invalid escape.
+std::optional<std::string> unescape(const std::string& raw) {
+  if (raw.find('\\') == std::string::npos) return raw;
+  std::string out;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] != '\\') {
+      out += raw[i];
+      continue;
+    }
+    if (++i == raw.size()) return std::nullopt;
+    switch (raw[i]) {
+      case '"': case '\\': case '/': out += raw[i]; break;
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      case 't': out += '\t'; break;
+      case 'u': {
+        std::optional<uint32_t> cp = hex4(raw, i + 1);
+        if (!cp) return std::nullopt;
+        i += 4;
+        if (*cp >= 0xD800 && *cp < 0xDC00) {  // a surrogate pair spells one code point
+          const std::optional<uint32_t> low = i + 2 < raw.size() && raw[i + 1] == '\\' && raw[i + 2] == 'u' ? hex4(raw, i + 3) : std::nullopt;
+          if (!low || *low < 0xDC00 || *low >= 0xE000) return std::nullopt;
+          cp = 0x10000 + ((*cp - 0xD800) << 10) + (*low - 0xDC00);
+          i += 6;
+        } else if (*cp >= 0xDC00 && *cp < 0xE000) {
+          return std::nullopt;
+        }
+        append_utf8(out, *cp);
+        break;
+      }
+      default: return std::nullopt;
+    }
+  }
+  return out;
+}
 
 // The scanner: one pass over the bytes, tracking only what is needed to find the elements of the
 // wanted arrays. Element bytes are copied into `batch_` by ranges, not byte by byte.
@@ -69,7 +136,7 @@ class ArrayScanner {
         escape_ = true;
       } else if (c == '"') {
         in_string_ = false;
-        if (reading_key_) reading_key_ = false, keys_.push_back(key_);
+        if (reading_key_) end_key(data, i);
         return;
       }
       if (reading_key_) key_ += c;
@@ -116,7 +183,7 @@ class ArrayScanner {
         break;
       case ',':
         if (streaming_ && depth_ == array_depth_) {
-          if (!in_element_) fail(offset_ + i, "empty element in '" + current_key_ + "'");
+          if (!in_element_) fail(offset_ + i, "empty element in '" + printable(current_key_) + "'");
           end_element(data, i);
         }
         if (depth_ == 1 && root_ == '{') expect_key_ = true;
@@ -130,12 +197,22 @@ class ArrayScanner {
     }
   }
 
+  // A root member name is complete: decoded (keys are compared as text, not as escaped bytes) and
+  // unique (a repeated key would silently drop or double a list).
+  void end_key(const char* data, size_t i) {
+    reading_key_ = false;
+    std::optional<std::string> key = unescape(key_);
+    if (!key) fail(offset_ + i, "invalid escape in the root key \"" + printable(key_) + "\"");
+    if (!key_set_.insert(*key).second) fail(offset_ + i, "the root key '" + printable(*key) + "' appears twice");
+    keys_.push_back(std::move(*key));
+  }
+
   // The first character of a value: at depth 1 of the root object it starts a member's value.
   void value_seen(size_t i, bool is_array) {
     if (!(depth_ == 1 && value_pending_)) return;
     value_pending_ = false;
     if (!wanted_(current_key_)) return;
-    if (!is_array) fail(offset_ + i, "'" + current_key_ + "' must be a list");
+    if (!is_array) fail(offset_ + i, "'" + printable(current_key_) + "' must be a list");
     start_array(2);
   }
 
@@ -162,7 +239,7 @@ class ArrayScanner {
       JsonArrayBatch b{key, doc.get_array(), first_index_};
       on_batch_(b);
     } catch (const simdjson::simdjson_error& e) {
-      const std::string where = key.empty() ? "the list" : "'" + key + "'";
+      const std::string where = key.empty() ? "the list" : "'" + printable(key) + "'";
       throw Error(path_ + ": malformed JSON in " + where + " between elements " + std::to_string(first_index_) + " and " +
                   std::to_string(count_ - 1) + ": " + e.what());
     }
@@ -183,6 +260,7 @@ class ArrayScanner {
   bool expect_key_ = false, reading_key_ = false, value_pending_ = false;
   std::string key_, current_key_;
   std::vector<std::string> keys_;
+  std::unordered_set<std::string> key_set_;
   std::string open_;  // the open brackets, innermost last
 
   bool streaming_ = false, in_element_ = false;

@@ -1,7 +1,10 @@
 // A pickle virtual machine producing Value trees (see pickle.h). Opcode semantics follow Python's
 // Lib/pickle.py; every read is bounds-checked so a corrupt file is an error, never a crash.
+// Hostile programs are bounded too: the number of values pushed is capped, nested tensor rebuilds
+// are limited, and the result must pass check_tree (no cycles, bounded depth and expanded size).
 #include <cstring>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/io/pickle.h"
 #include "core/util/error.h"
@@ -9,10 +12,21 @@
 namespace detseq::io {
 namespace {
 
+// Values a pickle program may push (~120 bytes each): real checkpoints push well under a million.
+constexpr size_t kMaxPushedValues = size_t(1) << 22;
+// A tensor subclass record wraps a plain rebuild; deeper wrapping is hostile.
+constexpr int kMaxRebuildNesting = 4;
+
 class Unpickler {
  public:
   Unpickler(const std::string& data, const PersistentLoader& load, const std::string& source)
       : d_(data), load_(load), source_(source) {}
+  ~Unpickler() {
+    // Every reference cycle runs through a container some opcode mutated: emptying those breaks
+    // all cycles of a rejected program, so nothing leaks.
+    if (!accepted_)
+      for (Value& v : mutated_) v.clear_children();
+  }
 
   Value run() {
     while (true) {
@@ -20,7 +34,16 @@ class Unpickler {
       const uint8_t op = u8();
       if (op == '.') {
         if (stack_.empty()) fail("pickle stopped with an empty stack");
-        return stack_.back();  // as Python: the top value; anything below it is ignored
+        Value root = stack_.back();  // as Python: the top value; anything below it is ignored
+        std::vector<const Value*> roots{&root};
+        for (const Value& v : mutated_) roots.push_back(&v);
+        try {
+          check_tree(roots);
+        } catch (const Error& e) {
+          fail_at(at, e.what());
+        }
+        accepted_ = true;
+        return root;
       }
       if (!step(op)) fail_at(at, "unsupported pickle opcode 0x" + hex(op));
     }
@@ -110,7 +133,21 @@ class Unpickler {
     stack_.resize(m);
     return out;
   }
-  void push(Value v) { stack_.push_back(std::move(v)); }
+  void push(Value v) {
+    if (++pushed_ > kMaxPushedValues)
+      fail("pickle program creates more than " + std::to_string(kMaxPushedValues) + " values (not a checkpoint?)");
+    stack_.push_back(std::move(v));
+  }
+  // Remembers a container an opcode changed in place (see ~Unpickler and check_tree).
+  void mutated(const Value& target) {
+    if (mutated_ids_.insert(target.container_id()).second) mutated_.push_back(target);
+  }
+  uint64_t memo_index_line() {
+    const std::string s = line();
+    if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos)
+      fail("bad memo index '" + s.substr(0, 20) + "'");
+    return std::stoull(s);
+  }
   void memo_put(uint64_t index) { memo_[index] = top(); }
   void memo_get(uint64_t index) {
     auto it = memo_.find(index);
@@ -118,12 +155,14 @@ class Unpickler {
     push(it->second);
   }
 
-  static void set_items(Value& target, const std::vector<Value>& kv) {
+  void set_items(Value& target, const std::vector<Value>& kv) {
     if (!target.is_dict()) return;  // e.g. a dict subclass we keep opaque: contents skipped
+    mutated(target);
     for (size_t i = 0; i + 1 < kv.size(); i += 2) target.set(kv[i], kv[i + 1]);
   }
-  static void append_items(Value& target, const std::vector<Value>& xs) {
+  void append_items(Value& target, const std::vector<Value>& xs) {
     if (!target.is_list()) return;
+    mutated(target);
     for (const Value& x : xs) target.push_back(x);
   }
 
@@ -164,7 +203,7 @@ class Unpickler {
     return Value(t);
   }
 
-  Value call(const std::string& fn, const Value& args_value) {
+  Value call(const std::string& fn, const Value& args_value, int nesting = 0) {
     static const std::vector<Value> kNoArgs;
     const std::vector<Value>& a = args_value.is_sequence() ? args_value.elements() : kNoArgs;
     if (fn == "collections.OrderedDict" || fn == "builtins.dict" || fn == "collections.defaultdict") {
@@ -184,7 +223,8 @@ class Unpickler {
     if (fn == "torch._tensor._rebuild_from_type_v2" || fn == "torch._tensor._rebuild_from_type") {
       // (func, new_type, args, state): a tensor subclass; we keep the plain tensor.
       if (a.size() < 3 || !a[0].is_opaque()) fail("malformed tensor subclass record");
-      return call(a[0].as_string(), a[2]);
+      if (nesting >= kMaxRebuildNesting) fail("tensor subclass records nested too deep (self-referential arguments?)");
+      return call(a[0].as_string(), a[2], nesting + 1);
     }
     if (fn == "torch.Size" || fn == "builtins.tuple") return Value::tuple(a.empty() ? std::vector<Value>{} : a[0].elements());
     if (fn == "builtins.set" || fn == "builtins.frozenset" || fn == "builtins.list" ||
@@ -291,10 +331,10 @@ class Unpickler {
       case 'q': memo_put(le(1)); return true;
       case 'r': memo_put(le(4)); return true;
       case 0x94: memo_put(memo_.size()); return true;
-      case 'p': memo_put(std::stoull("0" + line())); return true;
+      case 'p': memo_put(memo_index_line()); return true;
       case 'h': memo_get(le(1)); return true;
       case 'j': memo_get(le(4)); return true;
-      case 'g': memo_get(std::stoull("0" + line())); return true;
+      case 'g': memo_get(memo_index_line()); return true;
       // ---- objects
       case 'c': { std::string module = line(); push(global(module, line())); return true; }
       case 0x93: {
@@ -330,7 +370,10 @@ class Unpickler {
       }
       case 'b': {  // BUILD: __setstate__; only opaque objects keep it (OrderedDict _metadata is dropped)
         Value state = pop();
-        if (top().is_opaque()) top().set_opaque_state(state);
+        if (top().is_opaque()) {
+          mutated(top());
+          top().set_opaque_state(state);
+        }
         return true;
       }
       case 'Q': { Value pid = pop(); push(Value(load_(pid))); return true; }
@@ -346,6 +389,10 @@ class Unpickler {
   std::vector<Value> stack_;
   std::vector<size_t> marks_;
   std::unordered_map<uint64_t, Value> memo_;
+  size_t pushed_ = 0;
+  std::vector<Value> mutated_;
+  std::unordered_set<const void*> mutated_ids_;
+  bool accepted_ = false;
 };
 
 }  // namespace

@@ -16,6 +16,42 @@ Value::Value(double v) : kind_(Kind::Float), f_(v) {}
 Value::Value(std::string v) : kind_(Kind::String), s_(std::move(v)) {}
 Value::Value(torch::Tensor v) : kind_(Kind::Tensor), t_(std::move(v)) {}
 
+Value::~Value() {
+  if (!seq_ && !dict_ && !state_) return;
+  // Children whose last owner we are are moved onto a work list instead of being destroyed
+  // recursively; each is emptied in turn, so the stack depth stays constant.
+  std::vector<Value> pending;
+  const auto take_children = [&pending](Value& v) {
+    if (v.seq_ && v.seq_.use_count() == 1) {
+      for (Value& x : *v.seq_) pending.push_back(std::move(x));
+      v.seq_->clear();
+    }
+    if (v.dict_ && v.dict_.use_count() == 1) {
+      for (Item& kv : *v.dict_) pending.push_back(std::move(kv.second));
+      v.dict_->clear();
+    }
+    if (v.state_ && v.state_.use_count() == 1) pending.push_back(std::move(*v.state_));
+  };
+  take_children(*this);
+  while (!pending.empty()) {
+    Value v = std::move(pending.back());
+    pending.pop_back();
+    take_children(v);
+  }
+}
+
+void Value::clear_children() {
+  if (seq_) seq_->clear();
+  if (dict_) dict_->clear();
+  if (state_) *state_ = Value();
+}
+
+const void* Value::container_id() const {
+  if (seq_) return seq_.get();
+  if (dict_) return dict_.get();
+  return state_.get();
+}
+
 Value Value::bytes(std::string data) {
   Value v(std::move(data));
   v.kind_ = Kind::Bytes;

@@ -28,6 +28,12 @@ class Value {
   using Item = std::pair<Value, Value>;
 
   Value() = default;  // None
+  Value(const Value&) = default;
+  Value(Value&&) noexcept = default;
+  Value& operator=(const Value&) = default;
+  Value& operator=(Value&&) noexcept = default;
+  // Iterative: a container nested a million deep (a hostile file) must not overflow the stack.
+  ~Value();
   Value(bool v);
   Value(int v) : Value(static_cast<int64_t>(v)) {}
   Value(int64_t v);
@@ -97,6 +103,13 @@ class Value {
   void set_opaque_state(Value state);
 
   Value clone() const;
+  // Drops this container's children (elements, items, opaque state). The unpickler calls it on
+  // every container it mutated before discarding a rejected tree: that breaks reference cycles,
+  // which shared ownership alone would leak.
+  void clear_children();
+  // Identity of the container this value shares (list/tuple/dict/opaque state), null for scalars:
+  // two values with the same id are the same Python object.
+  const void* container_id() const;
   // Short human description for messages and `detseq` inspection, e.g.
   // "dict(3)", "tensor float32 [64, 3, 7, 7]", "argparse.Namespace".
   std::string describe() const;
@@ -112,5 +125,19 @@ class Value {
   std::shared_ptr<std::vector<Item>> dict_;
   std::shared_ptr<Value> state_;  // opaque state
 };
+
+// Bounds every tree read from a file must meet (see check_tree); real checkpoints are far below
+// them (nesting < 20, a few hundred thousand values).
+struct TreeLimits {
+  size_t max_depth = 256;
+  uint64_t max_expanded = uint64_t{1} << 22;  // values counted once per path from the root (~0.5 GB)
+};
+
+// Throws detseq::Error (naming the path, e.g. "['model']['a'][0]") when a tree reachable from any
+// of `roots` contains itself, nests deeper than max_depth, or would expand to more than
+// max_expanded values (shared containers counted once per path: what clone() or a recursive walk
+// would visit). Each shared container is examined once, so the check is linear in the file.
+// Every other walk (clone, flatten, pickle, describe) relies on a tree having passed it.
+void check_tree(const std::vector<const Value*>& roots, const TreeLimits& limits = {});
 
 }  // namespace detseq::io

@@ -1,12 +1,15 @@
-// A small strict XML reader, enough for Pascal VOC annotation files (elements, attributes, text,
-// comments, the declaration, the five predefined entities). Malformed input -> detseq::Error with
-// file:line. Written here because no XML parser is among the project's dependencies.
+// Reading Pascal VOC annotation files: XML parsed by pugixml (entities, character references,
+// CDATA, comments, DTDs), copied into a small element tree with line numbers for messages.
+// Malformed input, more than one root element or nesting deeper than kMaxXmlDepth -> detseq::Error
+// with file:line.
 #pragma once
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace detseq::xml {
+
+constexpr int kMaxXmlDepth = 64;  // VOC files nest 3 levels deep
 
 struct Element {
   std::string name;

@@ -11,7 +11,7 @@
 #include "core/logging/logging.h"
 #include "core/util/error.h"
 #include "datasets/base/det_dataset.h"
-#include "datasets/yolo/image_size.h"
+#include "pipelines/common/image_size.h"
 
 namespace detseq {
 

@@ -1,12 +1,14 @@
 // Shared helpers for tests/io: temp dirs, the Python reference (/usr/bin/python3 with torch) and
 // the fixture files it writes.
 #pragma once
+#include <caffe2/serialize/inline_container.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 
 namespace detseq::io::test {
@@ -55,6 +57,18 @@ inline std::string read_bytes(const std::string& path) {
 inline void write_bytes(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary);
   out << data;
+}
+
+// A zip archive with the given records, as torch.save lays them out.
+inline std::string make_zip(const std::map<std::string, std::string>& records) {
+  std::string out;
+  caffe2::serialize::PyTorchStreamWriter writer([&](const void* buf, size_t n) {
+    out.append(static_cast<const char*>(buf), n);
+    return n;
+  });
+  for (const auto& [name, data] : records) writer.writeRecord(name, data.data(), data.size());
+  writer.writeEndOfFile();
+  return out;
 }
 
 }  // namespace detseq::io::test

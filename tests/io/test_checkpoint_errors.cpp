@@ -31,17 +31,7 @@ void expect_read_error(const std::string& path, const std::string& needle) {
   }
 }
 
-// A zip archive with the given records, as torch.save lays them out.
-std::string make_zip(const std::map<std::string, std::string>& records) {
-  std::string out;
-  caffe2::serialize::PyTorchStreamWriter writer([&](const void* buf, size_t n) {
-    out.append(static_cast<const char*>(buf), n);
-    return n;
-  });
-  for (const auto& [name, data] : records) writer.writeRecord(name, data.data(), data.size());
-  writer.writeEndOfFile();
-  return out;
-}
+using test::make_zip;
 
 const std::string kFixture = test::committed_fixtures() + "/ordered_sd.pth";
 
