@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "core/util/printable.h"
 #include "core/util/strings.h"
 
 namespace detseq {
@@ -86,10 +87,10 @@ const ConfigNode& ConfigNode::at(const std::string& key, const std::string& path
   if (const ConfigNode* child = find(key)) return *child;
   const std::string where = path.empty() ? std::string("config") : path;
   if (kind_ != Kind::Map) {
-    throw ConfigError(describe_location(where, *this) + ": expected a map with key '" + key + "', got a " +
+    throw ConfigError(describe_location(where, *this) + ": expected a map with key '" + printable(key) + "', got a " +
                       kind_name(kind_));
   }
-  throw ConfigError(describe_location(where, *this) + ": missing required key '" + key + "'" +
+  throw ConfigError(describe_location(where, *this) + ": missing required key '" + printable(key) + "'" +
                     did_you_mean(key, keys()));
 }
 
@@ -182,7 +183,7 @@ bool ConfigNode::scalar_is_null_spelling() const {
 }
 
 std::string describe_location(const std::string& path, const ConfigNode& node) {
-  return (path.empty() ? std::string("config") : path) + " (" + node.loc().str() + ")";
+  return (path.empty() ? std::string("config") : printable(path, 200)) + " (" + node.loc().str() + ")";
 }
 
 ConfigNode make_scalar(const std::string& value) { return ConfigNode::scalar(value, {}, true); }
@@ -204,7 +205,7 @@ namespace config_detail {
 void type_error(const ConfigNode& node, const std::string& path, const std::string& expected) {
   std::string got;
   if (node.is_scalar()) {
-    got = "'" + node.scalar_value() + "'";
+    got = "'" + printable(node.scalar_value()) + "'";
   } else if (node.is_sequence()) {
     got = "a list of " + std::to_string(node.size());
   } else {

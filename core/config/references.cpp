@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/config/config.h"
+#include "core/util/printable.h"
 #include "core/util/strings.h"
 
 namespace detseq {
@@ -63,7 +64,7 @@ class Resolver {
   void resolve_in_place(ConfigNode& node, const std::string& target, const ConfigNode& at, const std::string& path) {
     for (const auto& open : stack_) {
       if (open == target) {
-        throw ConfigError(describe_location(path, at) + ": reference cycle: " + join(stack_, " -> ") + " -> " + target);
+        throw ConfigError(describe_location(path, at) + ": reference cycle: " + printable(join(stack_, " -> ") + " -> " + target, 300));
       }
     }
     stack_.push_back(target);
@@ -74,7 +75,7 @@ class Resolver {
   [[noreturn]] void dangling(const std::string& target, const std::vector<std::string>& parts, size_t missing,
                              const ConfigNode& at, const std::string& path) {
     const ConfigNode* parent = root_.find_path(join({parts.begin(), parts.begin() + missing}, "."));
-    throw ConfigError(describe_location(path, at) + ": reference ${" + target + "} points at nothing" +
+    throw ConfigError(describe_location(path, at) + ": reference ${" + printable(target) + "} points at nothing" +
                       did_you_mean(parts[missing], parent ? parent->keys() : std::vector<std::string>{}));
   }
 
@@ -101,7 +102,7 @@ class Resolver {
     const std::string name = trim(spec.substr(0, comma));
     if (const char* value = std::getenv(name.c_str())) return value;
     if (comma != std::string::npos) return trim(spec.substr(comma + 1));
-    throw ConfigError(describe_location(path, at) + ": environment variable " + name +
+    throw ConfigError(describe_location(path, at) + ": environment variable " + printable(name) +
                       " is not set and ${env:" + name + "} has no default (write ${env:" + name + ",default})");
   }
 
@@ -109,7 +110,7 @@ class Resolver {
   void take_copy(ConfigNode& node, const ConfigNode& target, const std::string& spec, const std::string& path) {
     expanded_ += count_values(target);
     if (expanded_ > kMaxExpandedValues) {
-      throw ConfigError(describe_location(path, node) + ": ${" + spec + "} (" + std::to_string(count_values(target)) +
+      throw ConfigError(describe_location(path, node) + ": ${" + printable(spec) + "} (" + std::to_string(count_values(target)) +
                         " values) takes the config past " + std::to_string(kMaxExpandedValues) +
                         " values copied through references; references nest exponentially here "
                         "(a list of several ${x}, where x is a list of several ${y}, ...)");
@@ -130,7 +131,7 @@ class Resolver {
       }
       const size_t close = text.find('}', open);
       if (close == std::string::npos) {
-        throw ConfigError(describe_location(path, node) + ": unterminated reference in '" + text + "'");
+        throw ConfigError(describe_location(path, node) + ": unterminated reference in '" + printable(text) + "'");
       }
       out += text.substr(pos, open - pos);
       const std::string spec = trim(text.substr(open + 2, close - open - 2));
@@ -149,8 +150,8 @@ class Resolver {
           return;
         }
         if (!target.is_scalar()) {
-          throw ConfigError(describe_location(path, node) + ": ${" + spec + "} is a " +
-                            ConfigNode::kind_name(target.kind()) + " and cannot be embedded in the string '" + text +
+          throw ConfigError(describe_location(path, node) + ": ${" + printable(spec) + "} is a " +
+                            ConfigNode::kind_name(target.kind()) + " and cannot be embedded in the string '" + printable(text) +
                             "'");
         }
         out += target.scalar_value();
@@ -174,7 +175,7 @@ const ConfigNode* follow(const ConfigNode& root, const ConfigNode* node, std::ve
     const auto target = whole_reference(*node);
     if (!target) break;
     for (const auto& seen : chain) {
-      if (seen == *target) throw ConfigError("reference cycle: ${" + join(chain, "} -> ${") + "} -> ${" + *target + "}");
+      if (seen == *target) throw ConfigError("reference cycle: ${" + printable(join(chain, "} -> ${") + "} -> ${" + *target, 300) + "}");
     }
     chain.push_back(*target);
     node = walk(root, split(*target, '.'), chain);
