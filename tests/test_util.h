@@ -29,12 +29,9 @@ struct CommandResult {
   std::string out;  // stdout and stderr together
 };
 
-// Runs the detseq binary from the repo root (configs' data paths are relative to it), with a
-// time limit so a hang fails the test instead of blocking ctest. Needs `cli` in the folder's LIBS.
-// `env` ("NAME=value ..." or "") is put before the command.
-inline CommandResult run_detseq_env(const std::string& env, const std::string& args, int timeout_s = 600) {
-  const std::string cmd = std::string("cd ") + DETSEQ_SOURCE_DIR + " && " + env + " timeout " +
-                          std::to_string(timeout_s) + " " + DETSEQ_BINARY + " " + args + " 2>&1";
+// Runs `cmd` through the shell and returns its exit code and its output (stdout and, when the
+// command redirects it, stderr).
+inline CommandResult run_shell(const std::string& cmd) {
   CommandResult r;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) return r;
@@ -44,6 +41,15 @@ inline CommandResult run_detseq_env(const std::string& env, const std::string& a
   const int status = pclose(pipe);
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+// Runs the detseq binary from the repo root (configs' data paths are relative to it), with a
+// time limit so a hang fails the test instead of blocking ctest. Needs `cli` in the folder's LIBS.
+// `env` ("NAME=value ..." or "") is put before the command.
+inline CommandResult run_detseq_env(const std::string& env, const std::string& args, int timeout_s = 600) {
+  const std::string cmd = std::string("cd ") + DETSEQ_SOURCE_DIR + " && " + env + " timeout " +
+                          std::to_string(timeout_s) + " " + DETSEQ_BINARY + " " + args + " 2>&1";
+  return run_shell(cmd);
 }
 inline CommandResult run_detseq(const std::string& args, int timeout_s = 600) { return run_detseq_env("", args, timeout_s); }
 

@@ -2,6 +2,7 @@
 # Installs every system package detseq needs on Debian bookworm (run as root; idempotent).
 # Why each one is there: see "Dependencies" in README.md.
 set -euo pipefail
+source "$(dirname "$0")/apt_install.sh"
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 packages=(
@@ -12,15 +13,7 @@ packages=(
   dataset-fashion-mnist
   python3-torch python3-torchvision python3-pil
 )
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+apt_install_missing "${packages[@]}"
 # LibTorch's matrix products go through the libblas.so.3 alternative; make sure it is OpenBLAS
 # (the reference BLAS is ~34x slower here).
 blas=$(update-alternatives --query libblas.so.3-x86_64-linux-gnu 2>/dev/null | awk '/^Value:/ {print $2}')

@@ -17,26 +17,15 @@
 #include <string>
 #include <vector>
 
+#include "tests/test_util.h"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Shell {
-  int code = -1;
-  std::string out;
-};
+using Shell = detseq::test::CommandResult;
 
-Shell shell(const std::string& cmd) {
-  Shell r;
-  FILE* pipe = popen((cmd + " 2>&1").c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+Shell shell(const std::string& cmd) { return detseq::test::run_shell(cmd + " 2>&1"); }
 
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
