@@ -14,6 +14,7 @@ namespace config_detail {
 [[noreturn]] void type_error(const ConfigNode& node, const std::string& path, const std::string& expected);
 bool to_bool(const ConfigNode& node, const std::string& path);
 int64_t to_int(const ConfigNode& node, const std::string& path);
+int to_int32(const ConfigNode& node, const std::string& path);  // out of range is an error, not a wrap
 double to_double(const ConfigNode& node, const std::string& path);
 std::string to_string(const ConfigNode& node, const std::string& path);
 std::string element_path(const std::string& path, size_t index);
@@ -32,7 +33,7 @@ template <>
 struct ConfigConvert<int> {
   static constexpr const char* name = "int";
   static int from(const ConfigNode& n, const std::string& p) {
-    return static_cast<int>(config_detail::to_int(n, p));
+    return config_detail::to_int32(n, p);
   }
 };
 template <>

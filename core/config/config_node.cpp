@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <sstream>
 
 #include "core/util/printable.h"
@@ -223,14 +224,46 @@ bool to_bool(const ConfigNode& node, const std::string& path) {
   type_error(node, path, "bool");
 }
 
+namespace {
+// "010": PyYAML (YAML 1.1, what mmengine reads) says octal 8, YAML 1.2 says 10. Neither guess is
+// safe, so a decimal with a leading zero is rejected; 0o10 and 0x8 say what they mean.
+bool has_ambiguous_leading_zero(const std::string& v) {
+  size_t i = (!v.empty() && (v[0] == '-' || v[0] == '+')) ? 1 : 0;
+  return v.size() > i + 1 && v[i] == '0' && std::isdigit(static_cast<unsigned char>(v[i + 1]));
+}
+
+[[noreturn]] void leading_zero_error(const ConfigNode& node, const std::string& path) {
+  throw ConfigError(describe_location(path, node) + ": '" + printable(node.scalar_value()) +
+                    "' has a leading zero (YAML 1.1 reads it as octal, YAML 1.2 as decimal); write it "
+                    "without the zero, or 0o.. for octal");
+}
+
+// Decimal, 0x.. (hex) or 0o.. (octal), with an optional sign; nothing else.
+bool parse_integer(const std::string& v, long long& out) {
+  size_t i = (!v.empty() && (v[0] == '-' || v[0] == '+')) ? 1 : 0;
+  int base = 10;
+  if (v.size() > i + 2 && v[i] == '0' && (v[i + 1] == 'x' || v[i + 1] == 'X')) base = 16;
+  if (v.size() > i + 2 && v[i] == '0' && (v[i + 1] == 'o' || v[i + 1] == 'O')) base = 8;
+  std::string digits = v.substr(i + (base == 10 ? 0 : 2));
+  if (digits.empty() || !std::isxdigit(static_cast<unsigned char>(digits[0]))) return false;
+  errno = 0;
+  char* end = nullptr;
+  const long long magnitude = std::strtoll(digits.c_str(), &end, base);
+  if (end != digits.c_str() + digits.size() || errno != 0) return false;
+  out = (i == 1 && v[0] == '-') ? -magnitude : magnitude;
+  return true;
+}
+}  // namespace
+
 int64_t to_int(const ConfigNode& node, const std::string& path) {
   if (node.is_scalar() && !node.quoted()) {
     const std::string& v = node.scalar_value();
-    errno = 0;
-    char* end = nullptr;
-    const long long value = std::strtoll(v.c_str(), &end, 0);
-    if (!v.empty() && end == v.c_str() + v.size() && errno == 0) return value;
+    if (has_ambiguous_leading_zero(v) && v.find_first_of(".eE") == std::string::npos)
+      leading_zero_error(node, path);
+    long long value = 0;
+    if (parse_integer(v, value)) return value;
     // 1e3 or 100.0 written for an integer option: accept when exact.
+    char* end = nullptr;
     const double d = std::strtod(v.c_str(), &end);
     if (!v.empty() && end == v.c_str() + v.size() && std::isfinite(d) && d == std::floor(d) &&
         std::fabs(d) < 9e15) {
@@ -240,10 +273,19 @@ int64_t to_int(const ConfigNode& node, const std::string& path) {
   type_error(node, path, "int");
 }
 
+int to_int32(const ConfigNode& node, const std::string& path) {
+  const int64_t value = to_int(node, path);
+  if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max())
+    type_error(node, path, "an int in [-2147483648, 2147483647]");
+  return static_cast<int>(value);
+}
+
 double to_double(const ConfigNode& node, const std::string& path) {
   if (node.is_scalar() && !node.quoted()) {
     const std::string& v = node.scalar_value();
     char* end = nullptr;
+    if (has_ambiguous_leading_zero(v) && v.find_first_of(".eE") == std::string::npos)
+      leading_zero_error(node, path);
     const double value = std::strtod(v.c_str(), &end);
     const bool parsed = !v.empty() && end == v.c_str() + v.size();
     // NaN / Inf (.nan, .inf, 1e999) make no sense as an option and poison training silently.

@@ -77,6 +77,13 @@ template <class T>
 ConfigNode to_node(const T&) {
   return ConfigNode::scalar("?");
 }
+// The YAML text of a value, for describe tables and "keep the default" hints.
+template <class T>
+std::string yaml_text(const T& value) {
+  std::string text = dump_yaml(to_node(value));
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
 }  // namespace options_detail
 
 template <class T>
@@ -98,8 +105,12 @@ class OptionReader {
   void operator()(const std::string& key, T& field, const std::string& /*doc*/ = "") {
     known_.push_back(key);
     if (const ConfigNode* child = node_.find(key)) {
-      // null keeps the default, except where null is a value (optional, nested configs).
-      if (!child->is_null() || accepts_null<T>::value) field = child->as<T>(child_path(key));
+      // null is a value only where the option says so (optional, nested configs); elsewhere it
+      // would silently keep the default, so it is an error naming the default.
+      if (child->is_null() && !accepts_null<T>::value) {
+        null_error(key, *child, ConfigTypeName<T>::get(), options_detail::yaml_text(field));
+      }
+      field = child->as<T>(child_path(key));
     }
   }
 
@@ -122,6 +133,8 @@ class OptionReader {
 
  private:
   std::string owner() const { return type_name_.empty() ? std::string() : " of " + type_name_; }
+  [[noreturn]] void null_error(const std::string& key, const ConfigNode& child, const std::string& type,
+                               const std::string& default_text) const;
   const ConfigNode& node_;
   std::string path_;
   std::string type_name_;
@@ -144,10 +157,7 @@ class OptionDescriber {
  private:
   template <class T>
   static std::string dump_default(const T& value) {
-    using options_detail::to_node;  // unqualified: a component's own value type adds a to_node by ADL
-    std::string text = dump_yaml(to_node(value));
-    while (!text.empty() && text.back() == '\n') text.pop_back();
-    return text;
+    return options_detail::yaml_text(value);
   }
   void add(std::string name, std::string type, std::string def, std::string doc, bool required) {
     options_.push_back({std::move(name), std::move(type), std::move(def), std::move(doc), required});

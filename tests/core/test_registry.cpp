@@ -96,6 +96,39 @@ TEST(Registry, TypeErrorsCarryPathAndLine) {
   EXPECT_EQ(msg, "model.backbone.depth (t.yaml:4): expected int, got 'fifty'");
 }
 
+TEST(Registry, IntegersAreDecimalHexOrOctalNeverAGuess) {
+  auto depth_of = [](const std::string& value) {
+    auto det = build<Detector>(
+        parse_yaml_string("type: ToyDetector\nbackbone: {type: ToyBackbone, out_indices: [" + value + "]}\n", "t.yaml"),
+        "model");
+    return dynamic_cast<ToyBackbone*>(dynamic_cast<ToyDetector*>(det.get())->backbone.get())->options.out_indices.at(0);
+  };
+  EXPECT_EQ(depth_of("10"), 10);
+  EXPECT_EQ(depth_of("-7"), -7);
+  EXPECT_EQ(depth_of("0"), 0);
+  EXPECT_EQ(depth_of("0x10"), 16);
+  EXPECT_EQ(depth_of("0o10"), 8);
+  EXPECT_EQ(depth_of("1e3"), 1000);
+  // PyYAML reads 010 as 8, YAML 1.2 as 10: an error, not a guess.
+  const std::string msg = build_error("type: ToyDetector\nbackbone:\n  type: ToyBackbone\n  depth: 010\n");
+  EXPECT_NE(msg.find("model.backbone.depth (t.yaml:4): '010' has a leading zero"), std::string::npos) << msg;
+  EXPECT_NE(build_error("type: ToyDetector\nbackbone: {type: ToyBackbone, depth: 0x}\n").find("expected int"),
+            std::string::npos);
+}
+
+TEST(Registry, IntOptionsRejectValuesThatWouldWrap) {
+  const std::string msg = build_error("type: ToyDetector\nbackbone:\n  type: ToyBackbone\n  depth: 4294967346\n");
+  EXPECT_EQ(msg, "model.backbone.depth (t.yaml:4): expected an int in [-2147483648, 2147483647], got '4294967346'");
+}
+
+TEST(Registry, NullIsAnErrorWhereTheOptionIsNotNullable) {
+  const std::string msg = build_error("type: ToyDetector\nbackbone:\n  type: ToyBackbone\n  depth: null\n");
+  EXPECT_EQ(msg, "model.backbone.depth (t.yaml:4): null is not a valid int of ToyBackbone; remove the key to keep "
+                 "the default (50)");
+  // Optional options and nested configs take null as a value.
+  EXPECT_EQ(build_error("type: ToyDetector\nbackbone: {type: ToyBackbone, scale: null}\n"), "<no error>");
+}
+
 TEST(Registry, ConstructorErrorsAreWrappedOnceWithTheInnermostPath) {
   const std::string msg = build_error("type: ToyDetector\nbackbone:\n  type: ToyBackbone\n  depth: 34\n");
   EXPECT_EQ(msg, "while building model.backbone (ToyBackbone) at t.yaml:2: depth must be 18, 50 or 101, got 34");
