@@ -21,8 +21,10 @@ std::string element_path(const std::string& path, size_t index);
 void require_sequence(const ConfigNode& node, const std::string& path, const std::string& expected);
 }  // namespace config_detail
 
-template <class T>
-struct ConfigConvert;  // specialise to add a type
+// Specialise to add a type; `Enable` lets a whole category opt in (option structs with a
+// `visit`, core/registry/options.h).
+template <class T, class Enable = void>
+struct ConfigConvert;
 
 template <>
 struct ConfigConvert<bool> {

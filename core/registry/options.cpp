@@ -13,6 +13,38 @@ void OptionReader::null_error(const std::string& key, const ConfigNode& child, c
                     "; remove the key to keep the default (" + (default_text.empty() ? "\"\"" : default_text) + ")");
 }
 
+void OptionReader::RuleChecker::fail(int64_t index, const std::string& expected, const std::string& got) {
+  std::string path = reader->child_path(key);
+  const ConfigNode* where = child;
+  if (index >= 0) {
+    path += "." + std::to_string(index);
+    if (child && child->is_sequence() && static_cast<size_t>(index) < child->size()) where = &(*child)[index];
+  }
+  // A default that breaks its own rule is a programming error, but still reported in config terms.
+  const std::string location =
+      where ? describe_location(path, *where) : describe_location(path, reader->node_) + " (the default)";
+  throw ConfigError(location + ": expected " + expected + ", got " + got);
+}
+
+void OptionReader::assign(ComponentCfg& field, const ConfigNode* child, const std::string& path) {
+  if (!child) {
+    field.path = path;  // the default: its errors still name where it would be written
+    return;
+  }
+  ComponentCfg next{*child, path};
+  // A map without `type` keeps the default's type (`positional_encoding: {num_feats: 64}`).
+  if (child->is_map() && !child->has("type") && field.node.is_map()) {
+    if (const ConfigNode* type = field.node.find("type")) {
+      ConfigNode t = *type;
+      t.set_loc(child->loc());
+      next.node = ConfigNode::map(child->loc());
+      next.node.set("type", t);
+      for (const auto& [k, v] : child->items()) next.node.set(k, v);
+    }
+  }
+  field = std::move(next);
+}
+
 void OptionReader::finish() const {
   for (const auto& item : node_.items()) {
     const std::string& key = item.first;

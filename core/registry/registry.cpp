@@ -106,8 +106,6 @@ std::shared_ptr<void> build_erased(const std::string& family, const ConfigNode& 
   } catch (const c10::Error& e) {
     throw BuildError("while building " + where + " (" + type + ") at " + node.loc().str() + ": " +
                      e.what_without_backtrace());
-  } catch (const ConfigError& e) {
-    throw BuildError(e.what());  // config errors already carry path and file:line
   } catch (const std::exception& e) {
     throw BuildError("while building " + where + " (" + type + ") at " + node.loc().str() + ": " + e.what());
   }

@@ -73,6 +73,20 @@ std::shared_ptr<Interface> build(const ComponentCfg& cfg) {
   return build<Interface>(cfg.node, cfg.path);
 }
 
+// Reads a component's options; their errors already name the option's path and file:line, so they
+// become BuildErrors that outer builders pass through. Errors thrown later, by the constructor,
+// are wrapped by build_erased with the component's path, type and file:line.
+template <class Options>
+Options read_component_options(const ConfigNode& node, const std::string& path, const std::string& type_name) {
+  try {
+    return read_options<Options>(node, path, type_name);
+  } catch (const BuildError&) {
+    throw;
+  } catch (const ConfigError& e) {
+    throw BuildError(e.what());
+  }
+}
+
 // A family's registration anchor (used by the macros; also lists a family that has no members yet).
 struct FamilyRegistrar {
   FamilyRegistrar(const char* family, const char* doc) { RegistryStore::instance().add_family(family, doc); }
@@ -88,7 +102,7 @@ struct Registrar {
     entry.source_file = file;
     const std::string type_name = type;
     entry.build = [type_name](const ConfigNode& node, const std::string& path) -> std::shared_ptr<void> {
-      Options options = read_options<Options>(node, path, type_name);
+      const Options options = read_component_options<Options>(node, path, type_name);
       std::shared_ptr<Interface> built = std::make_shared<Impl>(options);
       return built;
     };
@@ -120,7 +134,7 @@ struct FactoryRegistrar {
     entry.source_file = file;
     const std::string type_name = type;
     entry.build = [type_name, fn](const ConfigNode& node, const std::string& path) -> std::shared_ptr<void> {
-      return fn(read_options<Options>(node, path, type_name));
+      return fn(read_component_options<Options>(node, path, type_name));
     };
     entry.describe = [] { return describe_options<Options>(); };
     RegistryStore::instance().add(std::move(entry));

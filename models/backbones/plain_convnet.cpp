@@ -19,14 +19,14 @@ struct PlainConvNetOptions {
   std::vector<int64_t> channels{32, 64, 128, 256};
   int convs_per_stage = 2;
   std::vector<int64_t> out_indices{3};
-  ConfigNode norm_cfg;
+  ComponentCfg norm_cfg = ComponentCfg::of("BN");
   ComponentCfg init_cfg;
   template <class V>
   void visit(V& v) {
-    v("channels", channels, "output channels of each stage; stage i has stride 2^(i+1)");
-    v("convs_per_stage", convs_per_stage, "3x3 convs per stage; the first one has stride 2");
-    v("out_indices", out_indices, "stages (0-based) whose outputs are returned, finest first");
-    v("norm_cfg", norm_cfg, "{type: BN | GN | LN | FrozenBN}; default BN (trained from scratch)");
+    v("channels", channels, "output channels of each stage; stage i has stride 2^(i+1)").positive();
+    v("convs_per_stage", convs_per_stage, "3x3 convs per stage; the first one has stride 2").positive();
+    v("out_indices", out_indices, "stages (0-based) whose outputs are returned, finest first").non_negative();
+    v("norm_cfg", norm_cfg, "norm_layer: BN (trained from scratch) | GN | LN | FrozenBN");
     v("init_cfg", init_cfg, "{type: Pretrained, checkpoint, prefix} applied after construction");
   }
 };
@@ -36,16 +36,13 @@ class PlainConvNet : public Backbone {
   explicit PlainConvNet(const PlainConvNetOptions& options) : options_(options) {
     const int64_t num_stages = static_cast<int64_t>(options.channels.size());
     if (num_stages == 0) throw ConfigError("PlainConvNet: channels must list at least one stage, e.g. [32, 64]");
-    if (options.convs_per_stage < 1) {
-      throw ConfigError("PlainConvNet: convs_per_stage must be >= 1, got " + std::to_string(options.convs_per_stage));
-    }
     for (int64_t idx : options.out_indices) {
-      if (idx < 0 || idx >= num_stages) {
+      if (idx >= num_stages) {
         throw ConfigError("PlainConvNet: out_indices entry " + std::to_string(idx) + " is outside 0.." +
                           std::to_string(num_stages - 1) + " (one index per entry of channels)");
       }
     }
-    const NormCfg norm = read_norm_cfg(options.norm_cfg, "norm_cfg", "BN");
+    const auto norm = build<NormLayer>(options.norm_cfg);
     int64_t in = 3;
     for (int64_t s = 0; s < num_stages; ++s) {
       const int64_t out = options.channels[s];
@@ -54,7 +51,7 @@ class PlainConvNet : public Backbone {
         // No conv bias: the norm layer right after it has its own shift.
         stage->push_back(torch::nn::Conv2d(
             torch::nn::Conv2dOptions(c == 0 ? in : out, out, 3).stride(c == 0 ? 2 : 1).padding(1).bias(false)));
-        stage->push_back(make_norm2d(norm, out));
+        stage->push_back(norm->make2d(out));
         stage->push_back(torch::nn::ReLU(torch::nn::ReLUOptions(true)));
       }
       stages_.push_back(register_module("stage" + std::to_string(s + 1), stage));

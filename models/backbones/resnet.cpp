@@ -19,7 +19,7 @@ DepthSpec depth_spec(int depth) {
     case 34: return {false, {3, 4, 6, 3}};
     case 50: return {true, {3, 4, 6, 3}};
     case 101: return {true, {3, 4, 23, 3}};
-    default: throw ConfigError("ResNet: unsupported depth " + std::to_string(depth) + " (expected 18, 34, 50 or 101)");
+    default: throw std::logic_error("ResNet: depth " + std::to_string(depth) + " passed the option check");
   }
 }
 
@@ -27,15 +27,9 @@ DepthSpec depth_spec(int depth) {
 
 ResNet::ResNet(const ResNetOptions& options) : options_(options) {
   const DepthSpec spec = depth_spec(options.depth);
-  const NormCfg norm = read_norm_cfg(options.norm_cfg, "norm_cfg", "FrozenBN");
-  for (int64_t idx : options.out_indices) {
-    if (idx < 0 || idx > 3) throw ConfigError("ResNet: out_indices entries must be in 0..3, got " + std::to_string(idx));
-  }
-  if (options.frozen_stages < -1 || options.frozen_stages > 4) {
-    throw ConfigError("ResNet: frozen_stages must be in -1..4, got " + std::to_string(options.frozen_stages));
-  }
+  const std::shared_ptr<const NormLayer> norm = build<NormLayer>(options.norm_cfg);
   conv1 = register_module("conv1", resnet_conv(3, 64, 7, 2));
-  bn1 = make_norm2d(norm, 64);
+  bn1 = norm->make2d(64);
   register_module("bn1", bn1.ptr());
 
   const int64_t expansion = spec.bottleneck ? BottleneckImpl::kExpansion : BasicBlockImpl::kExpansion;

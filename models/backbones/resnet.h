@@ -13,16 +13,16 @@ struct ResNetOptions {
   int depth = 50;
   std::vector<int64_t> out_indices{3};
   int frozen_stages = -1;
-  ConfigNode norm_cfg;
+  ComponentCfg norm_cfg = ComponentCfg::of("FrozenBN");
   bool norm_eval = false;
   bool dilation_last_stage = false;
   ComponentCfg init_cfg;
   template <class V>
   void visit(V& v) {
-    v("depth", depth, "18, 34, 50 or 101");
-    v("out_indices", out_indices, "stages (0-3 = layer1-layer4) whose outputs are returned, finest first");
-    v("frozen_stages", frozen_stages, "-1: train all; 0: freeze the stem; k: stem and layer1..layerk");
-    v("norm_cfg", norm_cfg, "{type: FrozenBN | BN | GN, requires_grad}; default FrozenBN (DETR)");
+    v("depth", depth, "ResNet depth").one_of({18, 34, 50, 101});
+    v("out_indices", out_indices, "stages (0-3 = layer1-layer4) whose outputs are returned, finest first").range(0, 3);
+    v("frozen_stages", frozen_stages, "-1: train all; 0: freeze the stem; k: stem and layer1..layerk").range(-1, 4);
+    v("norm_cfg", norm_cfg, "norm_layer: FrozenBN (DETR) | BN | GN | LN");
     v("norm_eval", norm_eval, "keep BN layers in eval mode (running statistics fixed) while training");
     v("dilation_last_stage", dilation_last_stage,
       "DC5: layer4 keeps stride 16 and uses dilation 2 (torchvision replace_stride_with_dilation)");

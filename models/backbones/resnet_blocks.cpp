@@ -17,17 +17,17 @@ torch::nn::Sequential make_downsample(torch::nn::Module& parent, const BlockConf
   if (!cfg.downsample) return nullptr;
   torch::nn::Sequential seq;
   seq->push_back(resnet_conv(cfg.inplanes, out, 1, cfg.stride));
-  seq->push_back(make_norm2d(cfg.norm, out));
+  seq->push_back(cfg.norm->make2d(out));
   return parent.register_module("downsample", seq);
 }
 }  // namespace
 
 BasicBlockImpl::BasicBlockImpl(const BlockConfig& cfg) {
   conv1 = register_module("conv1", resnet_conv(cfg.inplanes, cfg.planes, 3, cfg.stride, cfg.dilation));
-  bn1 = make_norm2d(cfg.norm, cfg.planes);
+  bn1 = cfg.norm->make2d(cfg.planes);
   register_module("bn1", bn1.ptr());
   conv2 = register_module("conv2", resnet_conv(cfg.planes, cfg.planes, 3, 1, cfg.dilation));
-  bn2 = make_norm2d(cfg.norm, cfg.planes);
+  bn2 = cfg.norm->make2d(cfg.planes);
   register_module("bn2", bn2.ptr());
   downsample = make_downsample(*this, cfg, cfg.planes * kExpansion);
 }
@@ -40,13 +40,13 @@ torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x) {
 
 BottleneckImpl::BottleneckImpl(const BlockConfig& cfg) {
   conv1 = register_module("conv1", resnet_conv(cfg.inplanes, cfg.planes, 1));
-  bn1 = make_norm2d(cfg.norm, cfg.planes);
+  bn1 = cfg.norm->make2d(cfg.planes);
   register_module("bn1", bn1.ptr());
   conv2 = register_module("conv2", resnet_conv(cfg.planes, cfg.planes, 3, cfg.stride, cfg.dilation));
-  bn2 = make_norm2d(cfg.norm, cfg.planes);
+  bn2 = cfg.norm->make2d(cfg.planes);
   register_module("bn2", bn2.ptr());
   conv3 = register_module("conv3", resnet_conv(cfg.planes, cfg.planes * kExpansion, 1));
-  bn3 = make_norm2d(cfg.norm, cfg.planes * kExpansion);
+  bn3 = cfg.norm->make2d(cfg.planes * kExpansion);
   register_module("bn3", bn3.ptr());
   downsample = make_downsample(*this, cfg, cfg.planes * kExpansion);
 }

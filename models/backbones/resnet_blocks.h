@@ -13,7 +13,7 @@ namespace detseq {
 struct BlockConfig {
   int64_t inplanes = 64, planes = 64, stride = 1, dilation = 1;
   bool downsample = false;  // 1x1 conv + norm on the identity path
-  NormCfg norm;
+  std::shared_ptr<const NormLayer> norm;  // norm_cfg, built once by the backbone
 };
 
 class BasicBlockImpl : public torch::nn::Module {

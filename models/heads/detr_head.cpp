@@ -10,9 +10,8 @@
 namespace detseq {
 
 DETRHead::DETRHead(const DETRHeadOptions& options) : options_(options) {
-  if (options.num_classes < 1) throw ConfigError("DETRHead: num_classes must be >= 1");
-  if (options.max_per_img < 1 || options.max_per_img > options.num_queries) {
-    throw ConfigError("DETRHead: max_per_img must be in 1..num_queries (" + std::to_string(options.num_queries) +
+  if (options.max_per_img > options.num_queries) {
+    throw ConfigError("DETRHead: max_per_img must be <= num_queries (" + std::to_string(options.num_queries) +
                       "), got " + std::to_string(options.max_per_img));
   }
   num_logits_ = options.num_logits > 0 ? options.num_logits : options.num_classes;
@@ -28,7 +27,7 @@ DETRHead::DETRHead(const DETRHeadOptions& options) : options_(options) {
                         " entries, expected num_classes = " + std::to_string(options.num_classes));
     }
     for (int64_t id : options.label_to_logit) {
-      if (id < 0 || id >= num_logits_) {
+      if (id >= num_logits_) {
         throw ConfigError("DETRHead: label_to_logit entry " + std::to_string(id) + " is outside 0.." +
                           std::to_string(num_logits_ - 1) + " (raise num_logits)");
       }
@@ -39,23 +38,15 @@ DETRHead::DETRHead(const DETRHeadOptions& options) : options_(options) {
   if (options.in_channels != e) {
     input_proj = register_module("input_proj", torch::nn::Conv2d(torch::nn::Conv2dOptions(options.in_channels, e, 1)));
   }
-  const auto pe = read_options<PositionalEncodingOptions>(options.positional_encoding, "positional_encoding");
-  if (pe.num_feats * 2 != e) {
-    throw ConfigError("DETRHead: positional_encoding.num_feats (" + std::to_string(pe.num_feats) +
-                      ") must be embed_dims / 2 (" + std::to_string(e / 2) + ")");
+  positional_encoding_ = build<PositionalEncoding>(options.positional_encoding);
+  if (positional_encoding_->out_channels() != e) {
+    throw ConfigError(describe_location(options.positional_encoding.path, options.positional_encoding.node) +
+                      ": encodes " + std::to_string(positional_encoding_->out_channels()) +
+                      " channels, expected embed_dims = " + std::to_string(e) + " (set num_feats to " +
+                      std::to_string(e / 2) + ")");
   }
-  if (pe.type == "SinePositionalEncoding") {
-    positional_encoding_ =
-        torch::nn::AnyModule(PositionEmbeddingSine(pe.num_feats, pe.temperature, pe.normalize, pe.scale));
-  } else if (pe.type == "LearnedPositionalEncoding") {
-    positional_encoding_ = torch::nn::AnyModule(PositionEmbeddingLearned(pe.num_feats, pe.num_embed));
-  } else {
-    throw ConfigError("DETRHead: positional_encoding.type '" + pe.type +
-                      "' is unknown (expected SinePositionalEncoding or LearnedPositionalEncoding)");
-  }
-  register_module("positional_encoding", positional_encoding_.ptr());
-  transformer = register_module(
-      "transformer", DETRTransformer(read_options<DETRTransformerOptions>(options.transformer, "transformer"), e));
+  register_module("positional_encoding", positional_encoding_);
+  transformer = register_module("transformer", DETRTransformer(options.transformer, e));
   query_embed = register_module("query_embed", torch::nn::Embedding(options.num_queries, e));
   class_embed = register_module("class_embed", torch::nn::Linear(e, num_logits_ + 1));
   bbox_embed = register_module("bbox_embed", MLP(e, e, 4, 3));
@@ -67,7 +58,7 @@ DETRHead::DETRHead(const DETRHeadOptions& options) : options_(options) {
   crit.loss_bbox_weight = options.loss_bbox_weight;
   crit.loss_iou_weight = options.loss_iou_weight;
   criterion_ = std::make_unique<SetCriterion>(
-      crit, HungarianMatcher(read_options<HungarianMatcherOptions>(options.matcher, "matcher", "HungarianMatcher")));
+      crit, std::shared_ptr<const Matcher>(build<Matcher>(options.matcher)));
   io::apply_init_cfg(*this, options.init_cfg);
 }
 
@@ -85,7 +76,7 @@ DETROutputs DETRHead::forward(const std::vector<torch::Tensor>& features, const 
   } else {
     mask = torch::zeros({b, h, w}, x.options().dtype(torch::kBool));
   }
-  auto pos = positional_encoding_.forward(mask).to(x.dtype());
+  auto pos = positional_encoding_->forward(mask).to(x.dtype());
   if (input_proj) x = input_proj(x);
   auto src = x.flatten(2).transpose(1, 2);        // [B, HW, E]
   auto pos_seq = pos.flatten(2).transpose(1, 2);  // [B, HW, E]

@@ -9,6 +9,7 @@
 #include <torch/nn/modules/embedding.h>
 #include <torch/nn/modules/linear.h>
 
+#include "core/interfaces/layers.h"
 #include "core/interfaces/model.h"
 #include "models/heads/detr_transformer.h"
 #include "models/layers/mlp.h"
@@ -16,32 +17,14 @@
 
 namespace detseq {
 
-struct PositionalEncodingOptions {
-  std::string type = "SinePositionalEncoding";
-  int64_t num_feats = 128;
-  bool normalize = true;
-  double temperature = 10000.0;
-  double scale = 2.0 * M_PI;
-  int64_t num_embed = 50;
-  template <class V>
-  void visit(V& v) {
-    v("type", type, "SinePositionalEncoding | LearnedPositionalEncoding");
-    v("num_feats", num_feats, "features per axis (embed_dims / 2)");
-    v("normalize", normalize, "sine: divide positions by the valid image extent");
-    v("temperature", temperature, "sine: frequency base");
-    v("scale", scale, "sine: scale of normalised positions (2*pi)");
-    v("num_embed", num_embed, "learned: table size per axis (max feature-map side)");
-  }
-};
-
 struct DETRHeadOptions {
   int64_t num_classes = 80;
   int64_t in_channels = 2048;
   int64_t embed_dims = 256;
   int64_t num_queries = 100;
-  ConfigNode transformer;
-  ConfigNode positional_encoding;
-  ConfigNode matcher;
+  DETRTransformerOptions transformer;
+  ComponentCfg positional_encoding = ComponentCfg::of("SinePositionalEncoding");
+  ComponentCfg matcher = ComponentCfg::of("HungarianMatcher");
   double no_object_weight = 0.1;
   double loss_cls_weight = 1.0;
   double loss_bbox_weight = 5.0;
@@ -52,22 +35,26 @@ struct DETRHeadOptions {
   ComponentCfg init_cfg;
   template <class V>
   void visit(V& v) {
-    v("num_classes", num_classes, "object classes (an extra no-object logit is added)");
-    v("in_channels", in_channels, "channels of the last feature map (filled in by the detector)");
-    v("embed_dims", embed_dims, "transformer width; a 1x1 input_proj maps in_channels to it if they differ");
-    v("num_queries", num_queries, "object queries");
-    v("transformer", transformer, "DETRTransformer options (see DETRTransformerOptions)");
-    v("positional_encoding", positional_encoding, "{type: SinePositionalEncoding | LearnedPositionalEncoding, ...}");
-    v("matcher", matcher, "{type: HungarianMatcher, cost_class, cost_bbox, cost_giou}");
-    v("no_object_weight", no_object_weight, "CE weight of the no-object class (DETR eos_coef)");
-    v("loss_cls_weight", loss_cls_weight, "weight of loss_cls");
-    v("loss_bbox_weight", loss_bbox_weight, "weight of loss_bbox (L1)");
-    v("loss_iou_weight", loss_iou_weight, "weight of loss_iou (GIoU)");
-    v("max_per_img", max_per_img, "detections kept per image (<= num_queries)");
+    v("num_classes", num_classes, "object classes (an extra no-object logit is added)").positive();
+    v("in_channels", in_channels, "channels of the last feature map (filled in by the detector)").positive();
+    v("embed_dims", embed_dims, "transformer width; a 1x1 input_proj maps in_channels to it if they differ")
+        .positive();
+    v("num_queries", num_queries, "object queries").positive();
+    v("transformer", transformer, "the encoder-decoder transformer");
+    v("positional_encoding", positional_encoding,
+      "positional_encoding: SinePositionalEncoding | LearnedPositionalEncoding; 2 * num_feats = embed_dims");
+    v("matcher", matcher, "matcher: HungarianMatcher {cost_class, cost_bbox, cost_giou}");
+    v("no_object_weight", no_object_weight, "CE weight of the no-object class (DETR eos_coef)").non_negative();
+    v("loss_cls_weight", loss_cls_weight, "weight of loss_cls").non_negative();
+    v("loss_bbox_weight", loss_bbox_weight, "weight of loss_bbox (L1)").non_negative();
+    v("loss_iou_weight", loss_iou_weight, "weight of loss_iou (GIoU)").non_negative();
+    v("max_per_img", max_per_img, "detections kept per image (<= num_queries)").positive();
     v("num_logits", num_logits,
-      "classifier outputs before no-object; 0 = num_classes (official DETR COCO checkpoints: 91)");
+      "classifier outputs before no-object; 0 = num_classes (official DETR COCO checkpoints: 91)")
+        .non_negative();
     v("label_to_logit", label_to_logit,
-      "logit index of each label 0..num_classes-1 (official DETR: the COCO category ids); empty = identity");
+      "logit index of each label 0..num_classes-1 (official DETR: the COCO category ids); empty = identity")
+        .non_negative();
     v("init_cfg", init_cfg, "{type: Pretrained, ...}");
   }
 };
@@ -100,7 +87,7 @@ class DETRHead : public Head {
   int64_t num_logits_;
   torch::Tensor label_to_logit_;  // int64 [num_classes], CPU
   torch::nn::Conv2d input_proj{nullptr};
-  torch::nn::AnyModule positional_encoding_;
+  std::shared_ptr<PositionalEncoding> positional_encoding_;
   DETRTransformer transformer{nullptr};
   torch::nn::Embedding query_embed{nullptr};
   torch::nn::Linear class_embed{nullptr};

@@ -7,13 +7,12 @@
 namespace detseq {
 
 DETRTransformerImpl::DETRTransformerImpl(const DETRTransformerOptions& options, int64_t embed_dims) {
-  if (options.num_decoder_layers < 1) throw ConfigError("DETRHead.transformer: num_decoder_layers must be >= 1");
   TransformerLayerConfig cfg;
   cfg.d_model = embed_dims;
   cfg.nhead = options.num_heads;
   cfg.dim_feedforward = options.feedforward_channels;
   cfg.dropout = options.dropout;
-  cfg.activation = options.activation;
+  cfg.activation = build<Activation>(options.activation);
   cfg.normalize_before = options.pre_norm;
   encoder = register_module("encoder", TransformerEncoder(cfg, options.num_encoder_layers, options.pre_norm));
   decoder = register_module("decoder", TransformerDecoder(cfg, options.num_decoder_layers, true));

@@ -1,7 +1,7 @@
 // DETR's encoder-decoder transformer: `encoder.layers.*` (+ `encoder.norm` in pre-norm only) and
 // `decoder.layers.*` + `decoder.norm`, as in facebookresearch/detr's state dicts.
 #pragma once
-#include "core/config/config_node.h"
+#include "core/registry/options.h"
 #include "models/layers/transformer_layers.h"
 
 namespace detseq {
@@ -12,16 +12,16 @@ struct DETRTransformerOptions {
   int64_t num_heads = 8;
   int64_t feedforward_channels = 2048;
   double dropout = 0.1;
-  std::string activation = "relu";
+  ComponentCfg activation = ComponentCfg::of("ReLU");
   bool pre_norm = false;
   template <class V>
   void visit(V& v) {
-    v("num_encoder_layers", num_encoder_layers, "encoder layers (DETR: 6)");
-    v("num_decoder_layers", num_decoder_layers, "decoder layers (DETR: 6); each gives an (aux) output");
-    v("num_heads", num_heads, "attention heads");
-    v("feedforward_channels", feedforward_channels, "hidden width of the FFN");
-    v("dropout", dropout, "dropout in attention and FFN");
-    v("activation", activation, "relu | gelu");
+    v("num_encoder_layers", num_encoder_layers, "encoder layers (DETR: 6)").non_negative();
+    v("num_decoder_layers", num_decoder_layers, "decoder layers (DETR: 6); each gives an (aux) output").positive();
+    v("num_heads", num_heads, "attention heads (must divide embed_dims)").positive();
+    v("feedforward_channels", feedforward_channels, "hidden width of the FFN").positive();
+    v("dropout", dropout, "dropout in attention and FFN").range(0.0, 1.0);
+    v("activation", activation, "activation of the FFN: {type: ReLU} | {type: GELU}");
     v("pre_norm", pre_norm, "pre-norm layers (DETR's normalize_before); default post-norm");
   }
 };

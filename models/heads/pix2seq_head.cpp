@@ -11,26 +11,14 @@
 #include "models/sequence/box_tokenizer.h"
 
 namespace detseq {
-namespace {
-
-// A sub-component left out of the config gets its default type (official scheme, greedy).
-template <class T>
-std::shared_ptr<T> build_or(const ComponentCfg& cfg, const std::string& path, const char* type) {
-  if (!cfg.empty()) return build<T>(cfg);
-  ConfigNode node = ConfigNode::map();
-  node["type"] = make_scalar(std::string(type));
-  return build<T>(node, path);
-}
-
-}  // namespace
-
 Pix2SeqHead::Pix2SeqHead(const Pix2SeqHeadOptions& o)
     : o_(o),
       rules_(Pix2SeqInferenceRules::parse(o.constraints, o.suppress_tokens, o.stop, o.box_source, o.class_source,
                                           o.score_softmax, o.sort_coordinates, o.clip_boxes)) {
-  tokenizer_ = build_or<Tokenizer>(o.tokenizer, "model.head.tokenizer", "Pix2SeqTokenizer");
-  sequence_ = build_or<SequenceBuilder>(o.sequence, "model.head.sequence", "Pix2SeqSequenceBuilder");
-  decoding_ = build_or<Decoding>(o.decoding, "model.head.decoding", "GreedyDecoding");
+  // Left out of the config, each gets its default type (official scheme, greedy decoding).
+  tokenizer_ = build<Tokenizer>(o.tokenizer);
+  sequence_ = build<SequenceBuilder>(o.sequence);
+  decoding_ = build<Decoding>(o.decoding);
   if (o.d_model % 2 != 0) throw ConfigError("Pix2SeqHead: d_model must be even (sine positions use d_model / 2 per axis)");
 
   input_proj = register_module("input_proj", torch::nn::Conv2d(torch::nn::Conv2dOptions(o.in_channels, o.d_model, 1)));
@@ -38,12 +26,10 @@ Pix2SeqHead::Pix2SeqHead(const Pix2SeqHeadOptions& o)
     input_ln = register_module("input_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.d_model})));
   } else if (o.input_norm == "GN") {
     input_gn = register_module("input_norm", torch::nn::GroupNorm(torch::nn::GroupNormOptions(32, o.d_model)));
-  } else if (o.input_norm != "none") {
-    throw ConfigError("Pix2SeqHead: input_norm must be LN, GN or none, got '" + o.input_norm + "'");
   }
   position_ = register_module("position", PositionEmbeddingSine(o.d_model / 2, 10000.0, o.pos_normalize));
 
-  Pix2SeqLayerConfig layer{o.d_model, o.nhead, o.dim_feedforward, o.dropout, 0.0, o.activation, false};
+  Pix2SeqLayerConfig layer{o.d_model, o.nhead, o.dim_feedforward, o.dropout, 0.0, build<Activation>(o.activation), false};
   encoder = register_module("encoder", torch::nn::ModuleList());
   layer.normalize_before = o.encoder_normalize_before;
   for (double rate : drop_path_schedule(o.drop_path, o.num_encoder_layers)) {

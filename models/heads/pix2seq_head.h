@@ -28,7 +28,7 @@ struct Pix2SeqHeadOptions {
   int64_t dim_feedforward = 1024;
   double dropout = 0.1;
   double drop_path = 0.0;
-  std::string activation = "relu";
+  ComponentCfg activation = ComponentCfg::of("ReLU");
   bool encoder_normalize_before = false;
   bool decoder_normalize_before = false;
   std::string input_norm = "LN";
@@ -49,41 +49,50 @@ struct Pix2SeqHeadOptions {
   std::string clip_boxes = "original";
   int64_t max_objects_test = 100;
   int64_t seed = 0;
-  ComponentCfg tokenizer;
-  ComponentCfg sequence;
-  ComponentCfg decoding;
+  ComponentCfg tokenizer = ComponentCfg::of("Pix2SeqTokenizer");
+  ComponentCfg sequence = ComponentCfg::of("Pix2SeqSequenceBuilder");
+  ComponentCfg decoding = ComponentCfg::of("GreedyDecoding");
   ComponentCfg init_cfg;
   template <class V>
   void visit(V& v) {
-    v("in_channels", in_channels, "channels of the last feature map");
-    v("d_model", d_model, "transformer width");
-    v("nhead", nhead, "attention heads");
-    v("num_encoder_layers", num_encoder_layers, "encoder layers");
-    v("num_decoder_layers", num_decoder_layers, "decoder layers");
-    v("dim_feedforward", dim_feedforward, "feed-forward width");
-    v("dropout", dropout, "dropout in attention and feed-forward");
-    v("drop_path", drop_path, "stochastic depth: max rate, linear over layers (official: 0.1)");
-    v("activation", activation, "relu or gelu");
+    v("in_channels", in_channels, "channels of the last feature map").positive();
+    v("d_model", d_model, "transformer width (even: sine positions use d_model / 2 per axis)").positive();
+    v("nhead", nhead, "attention heads").positive();
+    v("num_encoder_layers", num_encoder_layers, "encoder layers").non_negative();
+    v("num_decoder_layers", num_decoder_layers, "decoder layers").positive();
+    v("dim_feedforward", dim_feedforward, "feed-forward width").positive();
+    v("dropout", dropout, "dropout in attention and feed-forward").range(0.0, 1.0);
+    v("drop_path", drop_path, "stochastic depth: max rate, linear over layers (official: 0.1)").range(0.0, 1.0);
+    v("activation", activation, "activation of the feed-forward layers: {type: ReLU} | {type: GELU}");
     v("encoder_normalize_before", encoder_normalize_before, "pre-norm encoder (official) instead of post-norm");
     v("decoder_normalize_before", decoder_normalize_before, "pre-norm decoder (official) instead of post-norm");
-    v("input_norm", input_norm, "norm after the 1x1 projection: LN (official), GN (mmdetection port) or none");
+    v("input_norm", input_norm, "norm after the 1x1 projection: LN (official), GN (mmdetection port) or none")
+        .one_of({"LN", "GN", "none"});
     v("pos_normalize", pos_normalize, "normalise the sine positions by the valid extent (DETR); port: false");
-    v("num_token_positions", num_token_positions, "learned decoder token positions (official 512; 0 = none, port)");
+    v("num_token_positions", num_token_positions, "learned decoder token positions (official 512; 0 = none, port)")
+        .non_negative();
     v("shared_embedding", shared_embedding, "output logits = decoder output x token embedding^T (official)");
     v("output_bias", output_bias, "bias of the output logits");
     v("use_cache", use_cache, "cache self- and cross-attention keys/values while decoding");
     v("use_padding_mask", use_padding_mask, "mask padded pixels in attention and positions (false: Pretrained-Pix2Seq)");
     v("constraints", constraints,
       "generation grammar: none | class_slots (only class tokens at class slots) | full (also only coordinates at "
-      "coordinate slots, end only at object boundaries)");
-    v("suppress_tokens", suppress_tokens, "special tokens never generated: end, noise (the ports: [end, noise])");
-    v("stop", stop, "at_end (stop once every sequence emitted end at an object boundary) | never (fixed length)");
-    v("box_source", box_source, "token (the generated coordinate tokens) | logits (argmax over the coordinate range)");
-    v("class_source", class_source, "logits (argmax over the class range at the class slot) | token (the generated one)");
-    v("score_softmax", score_softmax, "score = class probability under a softmax over the vocabulary | classes");
+      "coordinate slots, end only at object boundaries)")
+        .one_of({"none", "class_slots", "full"});
+    v("suppress_tokens", suppress_tokens, "special tokens never generated: end, noise (the ports: [end, noise])")
+        .one_of({"end", "noise"});
+    v("stop", stop, "at_end (stop once every sequence emitted end at an object boundary) | never (fixed length)")
+        .one_of({"at_end", "never"});
+    v("box_source", box_source, "token (the generated coordinate tokens) | logits (argmax over the coordinate range)")
+        .one_of({"token", "logits"});
+    v("class_source", class_source, "logits (argmax over the class range at the class slot) | token (the generated one)")
+        .one_of({"logits", "token"});
+    v("score_softmax", score_softmax, "score = class probability under a softmax over the vocabulary | classes")
+        .one_of({"vocabulary", "classes"});
     v("sort_coordinates", sort_coordinates, "order each box's corners (x0 <= x1, y0 <= y1); the ports do not");
-    v("clip_boxes", clip_boxes, "original (clip to the original image) | input (to the network input) | none");
-    v("max_objects_test", max_objects_test, "objects decoded per image (5 tokens each)");
+    v("clip_boxes", clip_boxes, "original (clip to the original image) | input (to the network input) | none")
+        .one_of({"original", "input", "none"});
+    v("max_objects_test", max_objects_test, "objects decoded per image (5 tokens each)").positive();
     v("seed", seed, "seed of the sequence augmentation and sampling");
     v("tokenizer", tokenizer, "token scheme (tokenizer family)");
     v("sequence", sequence, "training sequence builder (sequence_builder family)");

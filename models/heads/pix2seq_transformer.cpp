@@ -29,7 +29,7 @@ Pix2SeqEncoderLayerImpl::Pix2SeqEncoderLayerImpl(const Pix2SeqLayerConfig& cfg) 
 }
 
 torch::Tensor Pix2SeqEncoderLayerImpl::ffn(const torch::Tensor& x) {
-  return dropout_(linear2(dropout_(apply_activation(cfg_.activation, linear1(x)))));
+  return dropout_(linear2(dropout_((*cfg_.activation)(linear1(x)))));
 }
 
 torch::Tensor Pix2SeqEncoderLayerImpl::forward(const torch::Tensor& src, const torch::Tensor& mask,
@@ -85,7 +85,7 @@ torch::Tensor Pix2SeqDecoderLayerImpl::cross_attention(const torch::Tensor& x, c
 }
 
 torch::Tensor Pix2SeqDecoderLayerImpl::ffn(const torch::Tensor& x) {
-  return dropout_(linear2(dropout_(apply_activation(cfg_.activation, linear1(x)))));
+  return dropout_(linear2(dropout_((*cfg_.activation)(linear1(x)))));
 }
 
 torch::Tensor Pix2SeqDecoderLayerImpl::forward(const torch::Tensor& x, const Pix2SeqMemory& memory,

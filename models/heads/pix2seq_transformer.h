@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/interfaces/layers.h"
 #include "models/layers/drop_path.h"
 #include "models/layers/multihead_attention.h"
 
@@ -25,7 +26,7 @@ struct Pix2SeqLayerConfig {
   int64_t dim_feedforward = 1024;
   double dropout = 0.1;
   double drop_path = 0.0;
-  std::string activation = "relu";
+  std::shared_ptr<const Activation> activation = make_activation("ReLU");
   bool normalize_before = false;
 };
 

@@ -1,9 +1,10 @@
+// FrozenBN, BN, GN and LN (over the channels of NCHW maps). A new norm is one more class and
+// one DETSEQ_REGISTER line here or in a file of its own.
 #include "models/layers/norm_layer.h"
 
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/normalization.h>
 
-#include "core/registry/options.h"
 #include "core/util/error.h"
 #include "models/layers/frozen_batch_norm.h"
 
@@ -25,48 +26,84 @@ class ChannelLayerNormImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ChannelLayerNorm);
 
-}  // namespace
-
-NormCfg read_norm_cfg(const ConfigNode& node, const std::string& path, const std::string& default_type) {
-  NormCfg cfg = read_options<NormCfg>(node, path, "norm_cfg");
-  if (node.is_null() || !node.find("type")) cfg.type = default_type;
-  static const std::vector<std::string> known{"FrozenBN", "BN", "GN", "LN"};
-  if (std::find(known.begin(), known.end(), cfg.type) == known.end()) {
-    throw ConfigError(describe_location(path + ".type", node.is_map() && node.find("type") ? *node.find("type") : node) +
-                      ": unknown norm type '" + cfg.type + "' (expected FrozenBN, BN, GN or LN)" +
-                      did_you_mean(cfg.type, known));
-  }
-  return cfg;
-}
-
-torch::nn::AnyModule make_norm2d(const NormCfg& cfg, int64_t channels) {
-  torch::nn::AnyModule norm;
-  std::shared_ptr<torch::nn::Module> module;
-  if (cfg.type == "FrozenBN") {
-    FrozenBatchNorm2d m(channels);
-    norm = torch::nn::AnyModule(m);
-    return norm;  // buffers only: nothing to freeze
-  }
-  if (cfg.type == "BN") {
-    torch::nn::BatchNorm2d m{torch::nn::BatchNorm2dOptions(channels)};
-    norm = torch::nn::AnyModule(m);
-  } else if (cfg.type == "GN") {
-    if (channels % cfg.num_groups != 0) {
-      throw Error("GroupNorm: " + std::to_string(channels) + " channels are not divisible by num_groups " +
-                  std::to_string(cfg.num_groups));
-    }
-    torch::nn::GroupNorm m{torch::nn::GroupNormOptions(cfg.num_groups, channels)};
-    norm = torch::nn::AnyModule(m);
-  } else if (cfg.type == "LN") {
-    ChannelLayerNorm m(channels);
-    norm = torch::nn::AnyModule(m);
-  } else {
-    throw Error("unknown norm type '" + cfg.type + "' (expected FrozenBN, BN, GN or LN)");
-  }
-  if (!cfg.requires_grad) {
+torch::nn::AnyModule with_grad(torch::nn::AnyModule norm, bool requires_grad) {
+  if (!requires_grad) {
     for (auto& p : norm.ptr()->parameters()) p.set_requires_grad(false);
   }
   return norm;
 }
+
+struct FrozenBNOptions {
+  template <class V>
+  void visit(V&) {}
+};
+class FrozenBN : public NormLayer {
+ public:
+  explicit FrozenBN(const FrozenBNOptions&) {}
+  torch::nn::AnyModule make2d(int64_t channels) const override {
+    return torch::nn::AnyModule(FrozenBatchNorm2d(channels));  // buffers only: nothing to freeze
+  }
+};
+
+struct AffineNormOptions {
+  bool requires_grad = true;
+  template <class V>
+  void visit(V& v) {
+    v("requires_grad", requires_grad, "train the affine parameters (false freezes them)");
+  }
+};
+class BN : public NormLayer {
+ public:
+  explicit BN(const AffineNormOptions& o) : o_(o) {}
+  torch::nn::AnyModule make2d(int64_t channels) const override {
+    return with_grad(torch::nn::AnyModule(torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(channels))),
+                     o_.requires_grad);
+  }
+
+ private:
+  AffineNormOptions o_;
+};
+class LN : public NormLayer {
+ public:
+  explicit LN(const AffineNormOptions& o) : o_(o) {}
+  torch::nn::AnyModule make2d(int64_t channels) const override {
+    return with_grad(torch::nn::AnyModule(ChannelLayerNorm(channels)), o_.requires_grad);
+  }
+
+ private:
+  AffineNormOptions o_;
+};
+
+struct GNOptions {
+  bool requires_grad = true;
+  int64_t num_groups = 32;
+  template <class V>
+  void visit(V& v) {
+    v("requires_grad", requires_grad, "train the affine parameters (false freezes them)");
+    v("num_groups", num_groups, "groups; must divide the channels of every layer it is used in").positive();
+  }
+};
+class GN : public NormLayer {
+ public:
+  explicit GN(const GNOptions& o) : o_(o) {}
+  torch::nn::AnyModule make2d(int64_t channels) const override {
+    if (channels % o_.num_groups != 0) {
+      throw Error("GroupNorm: " + std::to_string(channels) + " channels are not divisible by num_groups " +
+                  std::to_string(o_.num_groups));
+    }
+    return with_grad(torch::nn::AnyModule(torch::nn::GroupNorm(torch::nn::GroupNormOptions(o_.num_groups, channels))),
+                     o_.requires_grad);
+  }
+
+ private:
+  GNOptions o_;
+};
+
+}  // namespace
+
+DETSEQ_REGISTER_AS(NormLayer, FrozenBN, FrozenBNOptions, "FrozenBN", "BatchNorm with fixed statistics and affine (DETR)");
+DETSEQ_REGISTER_AS(NormLayer, BN, AffineNormOptions, "BN", "BatchNorm2d (batch statistics while training)");
+DETSEQ_REGISTER_AS(NormLayer, GN, GNOptions, "GN", "GroupNorm");
+DETSEQ_REGISTER_AS(NormLayer, LN, AffineNormOptions, "LN", "LayerNorm over the channels of NCHW maps");
 
 }  // namespace detseq

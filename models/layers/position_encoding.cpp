@@ -5,6 +5,48 @@
 #include "core/util/error.h"
 
 namespace detseq {
+namespace {
+
+struct SinePositionalEncodingOptions {
+  int64_t num_feats = 128;
+  double temperature = 10000.0;
+  bool normalize = true;
+  double scale = 2.0 * M_PI;
+  double eps = 1e-6;
+  template <class V>
+  void visit(V& v) {
+    v("num_feats", num_feats, "features per axis (even; the encoding has 2 * num_feats channels = embed_dims)")
+        .positive();
+    v("temperature", temperature, "frequency base").positive();
+    v("normalize", normalize, "divide positions by the valid image extent");
+    v("scale", scale, "scale of normalised positions (2*pi)");
+    v("eps", eps, "added to the extent before dividing").non_negative();
+  }
+};
+
+struct LearnedPositionalEncodingOptions {
+  int64_t num_feats = 128;
+  int64_t num_embed = 50;
+  template <class V>
+  void visit(V& v) {
+    v("num_feats", num_feats, "features per axis (2 * num_feats = embed_dims)").positive();
+    v("num_embed", num_embed, "table size per axis (the largest feature-map side)").positive();
+  }
+};
+
+std::shared_ptr<PositionalEncoding> make_sine(const SinePositionalEncodingOptions& o) {
+  return PositionEmbeddingSine(o.num_feats, o.temperature, o.normalize, o.scale, o.eps).ptr();
+}
+std::shared_ptr<PositionalEncoding> make_learned(const LearnedPositionalEncodingOptions& o) {
+  return PositionEmbeddingLearned(o.num_feats, o.num_embed).ptr();
+}
+
+}  // namespace
+
+DETSEQ_REGISTER_FACTORY(PositionalEncoding, SinePositionalEncodingOptions, "SinePositionalEncoding",
+                        "sine/cosine of the cumulative valid-pixel count along y and x (DETR)", make_sine);
+DETSEQ_REGISTER_FACTORY(PositionalEncoding, LearnedPositionalEncodingOptions, "LearnedPositionalEncoding",
+                        "learned row and column embedding tables (DETR's learned variant)", make_learned);
 
 PositionEmbeddingSineImpl::PositionEmbeddingSineImpl(int64_t num_feats, double temperature, bool normalize,
                                                      double scale, double eps)

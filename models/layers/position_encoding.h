@@ -6,18 +6,21 @@
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
 
+#include "core/interfaces/layers.h"
+
 namespace detseq {
 
 // Sine/cosine of the cumulative count of valid (non-padding) pixels along y and along x.
 // With `normalize`, positions are divided by the valid extent of each image and scaled by `scale`
 // (2π), so a padded image gets the same encoding as the unpadded one. Channels: y first, then x;
 // within each, sin and cos interleaved by frequency (sin f0, cos f0, sin f1, ...).
-class PositionEmbeddingSineImpl : public torch::nn::Module {
+class PositionEmbeddingSineImpl : public PositionalEncoding {
  public:
   explicit PositionEmbeddingSineImpl(int64_t num_feats = 128, double temperature = 10000.0, bool normalize = true,
                                      double scale = 2.0 * M_PI, double eps = 1e-6);
   // mask: bool [B, H, W], true on padding.
-  torch::Tensor forward(const torch::Tensor& mask);
+  torch::Tensor forward(const torch::Tensor& mask) override;
+  int64_t out_channels() const override { return 2 * num_feats_; }
 
  private:
   int64_t num_feats_;
@@ -28,10 +31,11 @@ TORCH_MODULE(PositionEmbeddingSine);
 
 // Learned absolute embeddings: `row_embed` and `col_embed` tables of `num_embed` rows each.
 // Channels: x (column) first, then y, as in DETR. The mask only supplies the shape.
-class PositionEmbeddingLearnedImpl : public torch::nn::Module {
+class PositionEmbeddingLearnedImpl : public PositionalEncoding {
  public:
   explicit PositionEmbeddingLearnedImpl(int64_t num_feats = 128, int64_t num_embed = 50);
-  torch::Tensor forward(const torch::Tensor& mask);
+  torch::Tensor forward(const torch::Tensor& mask) override;
+  int64_t out_channels() const override { return 2 * row_embed->weight.size(1); }
 
   torch::nn::Embedding row_embed{nullptr}, col_embed{nullptr};
 };

@@ -11,10 +11,8 @@ torch::Tensor with_pos(const torch::Tensor& x, const torch::Tensor& pos) { retur
 
 torch::nn::LayerNorm layer_norm(int64_t d) { return torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})); }
 
-void check_activation(const std::string& name) {
-  if (name != "relu" && name != "gelu") {
-    throw Error("transformer: unknown activation '" + name + "' (expected relu or gelu)");
-  }
+void check_activation(const std::shared_ptr<const Activation>& activation) {
+  if (!activation) throw std::logic_error("transformer layer: no activation given");
 }
 
 }  // namespace
@@ -23,13 +21,6 @@ torch::Tensor causal_mask(int64_t new_len, int64_t past_len, const torch::Device
   auto rows = torch::arange(new_len, torch::TensorOptions().dtype(torch::kLong).device(device)).unsqueeze(1);
   auto cols = torch::arange(past_len + new_len, torch::TensorOptions().dtype(torch::kLong).device(device));
   return cols.unsqueeze(0) > rows + past_len;
-}
-
-torch::Tensor apply_activation(const std::string& name, const torch::Tensor& x) {
-  if (name == "relu") return torch::relu(x);
-  if (name == "gelu") return torch::gelu(x);
-  check_activation(name);
-  return x;
 }
 
 // ---- encoder layer -----------------------------------------------------------------------------
@@ -48,7 +39,7 @@ TransformerEncoderLayerImpl::TransformerEncoderLayerImpl(const TransformerLayerC
 }
 
 torch::Tensor TransformerEncoderLayerImpl::ffn(const torch::Tensor& x) {
-  return linear2(dropout_(apply_activation(cfg_.activation, linear1(x))));
+  return linear2(dropout_((*cfg_.activation)(linear1(x))));
 }
 
 torch::Tensor TransformerEncoderLayerImpl::forward(const torch::Tensor& src, const torch::Tensor& key_padding_mask,
@@ -82,7 +73,7 @@ TransformerDecoderLayerImpl::TransformerDecoderLayerImpl(const TransformerLayerC
 }
 
 torch::Tensor TransformerDecoderLayerImpl::ffn(const torch::Tensor& x) {
-  return linear2(dropout_(apply_activation(cfg_.activation, linear1(x))));
+  return linear2(dropout_((*cfg_.activation)(linear1(x))));
 }
 
 torch::Tensor TransformerDecoderLayerImpl::self_attention(const torch::Tensor& x, const DecoderInputs& in,

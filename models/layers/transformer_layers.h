@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/interfaces/layers.h"
 #include "models/layers/multihead_attention.h"
 
 namespace detseq {
@@ -28,15 +29,13 @@ struct TransformerLayerConfig {
   int64_t nhead = 8;
   int64_t dim_feedforward = 2048;
   double dropout = 0.1;
-  std::string activation = "relu";  // relu | gelu
+  std::shared_ptr<const Activation> activation = make_activation("ReLU");  // the FFN's
   bool normalize_before = false;     // pre-norm when true
 };
 
 // bool [new_len, past_len + new_len], true where a query may NOT look (future positions).
 torch::Tensor causal_mask(int64_t new_len, int64_t past_len = 0, const torch::Device& device = torch::kCPU);
 
-// Applies `name` (relu | gelu); throws a clear error for anything else.
-torch::Tensor apply_activation(const std::string& name, const torch::Tensor& x);
 
 class TransformerEncoderLayerImpl : public torch::nn::Module {
  public:

@@ -6,7 +6,7 @@
 
 namespace detseq {
 
-SetCriterion::SetCriterion(const SetCriterionConfig& cfg, HungarianMatcher matcher)
+SetCriterion::SetCriterion(const SetCriterionConfig& cfg, std::shared_ptr<const Matcher> matcher)
     : cfg_(cfg), matcher_(std::move(matcher)) {}
 
 double SetCriterion::normaliser(const std::vector<SetTarget>& targets, const torch::Device& device) {
@@ -30,7 +30,7 @@ LossDict SetCriterion::layer_losses(const torch::Tensor& logits, const torch::Te
   std::vector<torch::Tensor> src_boxes, tgt_boxes;
   for (int64_t i = 0; i < b; ++i) {
     const auto& t = targets[i];
-    auto [qi, ti] = matcher_.match(logits[i].detach(), boxes[i].detach(), t.labels, t.boxes);
+    auto [qi, ti] = matcher_->match(logits[i].detach(), boxes[i].detach(), t.labels, t.boxes);
     if (qi.numel() == 0) continue;
     qi = qi.to(dev);
     ti = ti.to(dev);

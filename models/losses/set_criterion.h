@@ -30,7 +30,7 @@ struct SetCriterionConfig {
 
 class SetCriterion {
  public:
-  SetCriterion(const SetCriterionConfig& cfg, HungarianMatcher matcher);
+  SetCriterion(const SetCriterionConfig& cfg, std::shared_ptr<const Matcher> matcher);
   // logits [L, B, Q, C+1], boxes [L, B, Q, 4] (sigmoid cxcywh): every decoder layer, last = final.
   LossDict operator()(const torch::Tensor& logits, const torch::Tensor& boxes,
                       const std::vector<SetTarget>& targets) const;
@@ -42,7 +42,7 @@ class SetCriterion {
 
  private:
   SetCriterionConfig cfg_;
-  HungarianMatcher matcher_;
+  std::shared_ptr<const Matcher> matcher_;
 };
 
 }  // namespace detseq

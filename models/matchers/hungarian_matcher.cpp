@@ -7,11 +7,8 @@
 namespace detseq {
 
 HungarianMatcher::HungarianMatcher(const HungarianMatcherOptions& options) : options_(options) {
-  if (options.type != "HungarianMatcher") {
-    throw ConfigError("matcher: unknown type '" + options.type + "' (expected HungarianMatcher)");
-  }
   if (options.cost_class == 0 && options.cost_bbox == 0 && options.cost_giou == 0) {
-    throw ConfigError("HungarianMatcher: all costs are 0");
+    throw ConfigError("HungarianMatcher: all costs are 0; give at least one of cost_class, cost_bbox, cost_giou a weight");
   }
 }
 
@@ -44,5 +41,8 @@ std::pair<torch::Tensor, torch::Tensor> HungarianMatcher::match(const torch::Ten
   }
   return {rows, cols};
 }
+
+DETSEQ_REGISTER_AS(Matcher, HungarianMatcher, HungarianMatcherOptions, "HungarianMatcher",
+                   "DETR's one-to-one matching: class, L1 and GIoU costs, exact linear assignment");
 
 }  // namespace detseq

@@ -6,14 +6,14 @@
 namespace detseq {
 
 ChannelMapperLevelImpl::ChannelMapperLevelImpl(int64_t in, const ChannelMapperOptions& options,
-                                               const std::optional<NormCfg>& norm)
+                                               const NormLayer* norm)
     : relu_(options.act == "relu") {
   // A conv followed by a norm needs no bias (the norm's shift replaces it), as mmcv's ConvModule.
   conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, options.out_channels, options.kernel_size)
                                                        .padding(options.kernel_size / 2)
-                                                       .bias(!norm.has_value())));
+                                                       .bias(norm == nullptr)));
   if (norm) {
-    norm_ = make_norm2d(*norm, options.out_channels);
+    norm_ = norm->make2d(options.out_channels);
     register_module("norm", norm_.ptr());
   }
 }
@@ -26,16 +26,13 @@ torch::Tensor ChannelMapperLevelImpl::forward(const torch::Tensor& x) {
 
 ChannelMapper::ChannelMapper(const ChannelMapperOptions& options) : options_(options) {
   if (options.in_channels.empty()) throw ConfigError("ChannelMapper: in_channels must not be empty");
-  if (options.act != "none" && options.act != "relu") {
-    throw ConfigError("ChannelMapper: act must be 'none' or 'relu', got '" + options.act + "'");
-  }
-  if (options.kernel_size < 1 || options.kernel_size % 2 == 0) {
+  if (options.kernel_size % 2 == 0) {
     throw ConfigError("ChannelMapper: kernel_size must be odd, got " + std::to_string(options.kernel_size));
   }
-  std::optional<NormCfg> norm;
-  if (!options.norm_cfg.is_null()) norm = read_norm_cfg(options.norm_cfg, "norm_cfg", "GN");
+  std::shared_ptr<const NormLayer> norm;
+  if (!options.norm_cfg.empty()) norm = build<NormLayer>(options.norm_cfg);
   convs = register_module("convs", torch::nn::ModuleList());
-  for (int64_t in : options.in_channels) convs->push_back(ChannelMapperLevel(in, options, norm));
+  for (int64_t in : options.in_channels) convs->push_back(ChannelMapperLevel(in, options, norm.get()));
   io::apply_init_cfg(*this, options.init_cfg);
 }
 

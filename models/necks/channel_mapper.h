@@ -15,23 +15,23 @@ struct ChannelMapperOptions {
   std::vector<int64_t> in_channels;
   int64_t out_channels = 256;
   int64_t kernel_size = 1;
-  ConfigNode norm_cfg;
+  ComponentCfg norm_cfg;
   std::string act = "none";
   ComponentCfg init_cfg;
   template <class V>
   void visit(V& v) {
     v.required("in_channels", in_channels, "channels of each input level (the detector fills it in)");
-    v("out_channels", out_channels, "channels of every output level");
-    v("kernel_size", kernel_size, "conv kernel size (odd)");
-    v("norm_cfg", norm_cfg, "null: no norm (conv with bias); {type: GN, num_groups} or {type: LN} or {type: BN}");
-    v("act", act, "none | relu");
+    v("out_channels", out_channels, "channels of every output level").positive();
+    v("kernel_size", kernel_size, "conv kernel size (odd)").positive();
+    v("norm_cfg", norm_cfg, "null: no norm (conv with bias); else a norm_layer: {type: GN, num_groups} | LN | BN");
+    v("act", act, "activation after the norm").one_of({"none", "relu"});
     v("init_cfg", init_cfg, "{type: Pretrained, ...}");
   }
 };
 
 class ChannelMapperLevelImpl : public torch::nn::Module {
  public:
-  ChannelMapperLevelImpl(int64_t in, const ChannelMapperOptions& options, const std::optional<NormCfg>& norm);
+  ChannelMapperLevelImpl(int64_t in, const ChannelMapperOptions& options, const NormLayer* norm);
   torch::Tensor forward(const torch::Tensor& x);
 
  private:

@@ -12,7 +12,7 @@ namespace {
 SetCriterion make_criterion(int64_t num_classes) {
   SetCriterionConfig cfg;
   cfg.num_classes = num_classes;
-  return SetCriterion(cfg, HungarianMatcher());
+  return SetCriterion(cfg, std::make_shared<HungarianMatcher>());
 }
 
 }  // namespace
