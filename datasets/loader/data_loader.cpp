@@ -12,6 +12,7 @@
 
 #include "core/dist/dist.h"
 #include "core/interfaces/data.h"
+#include "core/interfaces/sampler.h"
 #include "core/logging/logging.h"
 #include "core/util/error.h"
 #include "datasets/base/det_dataset.h"
@@ -25,8 +26,8 @@ struct DataLoaderOptions {
   int64_t batch_size = 1;
   int64_t num_workers = 0;
   std::optional<bool> shuffle;
-  ConfigNode sampler;
-  ConfigNode batch_sampler;
+  ComponentCfg sampler = ComponentCfg::of("DefaultSampler");
+  ComponentCfg batch_sampler = ComponentCfg::of("BatchSampler");
   int64_t seed = 0;
   int64_t num_repeats = 1;
   bool aspect_ratio_grouping = false;
@@ -38,71 +39,40 @@ struct DataLoaderOptions {
   template <class V>
   void visit(V& v) {
     v.required("dataset", dataset, "the dataset config {type: CocoDataset, ...}");
-    v("batch_size", batch_size, "distinct images per batch (per rank); a batch holds batch_size * num_repeats samples");
-    v("num_workers", num_workers, "loader threads (0: load in the calling thread)");
+    v("batch_size", batch_size, "distinct images per batch (per rank); a batch holds batch_size * num_repeats samples")
+        .positive();
+    v("num_workers", num_workers, "loader threads (0: load in the calling thread)").non_negative();
     v("shuffle", shuffle, "shorthand for sampler.shuffle");
-    v("sampler", sampler, "{type: DefaultSampler | InfiniteSampler, shuffle: true}");
-    v("batch_sampler", batch_sampler, "{type: AspectRatioBatchSampler} groups by orientation (mmdet spelling)");
+    v("sampler", sampler, "sampler: DefaultSampler | InfiniteSampler {shuffle, round_up}");
+    v("batch_sampler", batch_sampler, "batch_sampler: BatchSampler | AspectRatioBatchSampler (groups by orientation)");
     v("seed", seed, "shuffling and augmentation seed (with epoch, index and repeat)");
-    v("num_repeats", num_repeats, "independent augmentations of each image in a batch (Pix2Seq: 2)");
-    v("aspect_ratio_grouping", aspect_ratio_grouping, "batch wide and tall images separately");
+    v("num_repeats", num_repeats, "independent augmentations of each image in a batch (Pix2Seq: 2)").positive();
+    v("aspect_ratio_grouping", aspect_ratio_grouping, "shorthand for batch_sampler: {type: AspectRatioBatchSampler}");
     v("drop_last", drop_last, "drop the last incomplete batch");
-    v("prefetch", prefetch, "batches prepared ahead of the consumer");
+    v("prefetch", prefetch, "batches prepared ahead of the consumer").positive();
     v("pad_value", pad_value, "value of collate padding (mask marks it)");
-    v("pad_size_divisor", pad_size_divisor, "pad batch height/width to a multiple of this");
+    v("pad_size_divisor", pad_size_divisor, "pad batch height/width to a multiple of this").positive();
     v("persistent_workers", persistent_workers, "accepted for mmengine configs: loader threads always persist");
   }
 };
 
-namespace {
-
-struct SamplerCfg {
-  std::string type = "DefaultSampler";
-  std::optional<bool> shuffle;
-  bool round_up = true;
-  template <class V>
-  void visit(V& v) {
-    v("type", type, "DefaultSampler | InfiniteSampler");
-    v("shuffle", shuffle, "shuffle each epoch");
-    v("round_up", round_up, "distributed: pad ranks to equal counts by repeating (false: uneven, evaluation only)");
-  }
-};
-
-struct BatchSamplerCfg {
-  std::string type;
-  template <class V>
-  void visit(V& v) {
-    v("type", type, "AspectRatioBatchSampler");
-  }
-};
-
-}  // namespace
-
 class ThreadedDataLoader : public DataLoader {
  public:
   explicit ThreadedDataLoader(const DataLoaderOptions& o) : o_(o) {
-    if (o.batch_size < 1) throw ConfigError("DataLoader: batch_size must be >= 1");
-    if (o.num_workers < 0) throw ConfigError("DataLoader: num_workers must be >= 0");
-    if (o.num_repeats < 1) throw ConfigError("DataLoader: num_repeats must be >= 1");
-    if (o.prefetch < 1) throw ConfigError("DataLoader: prefetch must be >= 1");
-    SamplerCfg sampler = read_options<SamplerCfg>(o.sampler, "sampler");
-    if (sampler.type != "DefaultSampler" && sampler.type != "InfiniteSampler")
-      throw ConfigError("DataLoader: sampler.type must be DefaultSampler or InfiniteSampler, got '" + sampler.type + "'");
-    spec_.round_up = sampler.round_up;
-    infinite_ = sampler.type == "InfiniteSampler";
-    spec_.shuffle = sampler.shuffle.value_or(o.shuffle.value_or(true));
-    if (!o.batch_sampler.is_null()) {
-      BatchSamplerCfg bs = read_options<BatchSamplerCfg>(o.batch_sampler, "batch_sampler");
-      if (bs.type != "AspectRatioBatchSampler")
-        throw ConfigError("DataLoader: batch_sampler.type must be AspectRatioBatchSampler, got '" + bs.type + "'");
-      spec_.aspect_ratio_grouping = true;
+    ComponentCfg sampler = o.sampler;
+    // `shuffle:` of the loader is the sampler's default (mmengine's DataLoader(shuffle=...)).
+    if (o.shuffle && sampler.node.is_map() && !sampler.node.has("shuffle")) sampler.node["shuffle"] = make_scalar(*o.shuffle);
+    sampler_ = build<Sampler>(sampler);
+    infinite_ = sampler_->infinite();
+    ComponentCfg batch_sampler = o.batch_sampler;
+    const ConfigNode* bs_type = batch_sampler.node.is_map() ? batch_sampler.node.find("type") : nullptr;
+    if (o.aspect_ratio_grouping && bs_type && bs_type->is_scalar() && bs_type->scalar_value() == "BatchSampler") {
+      batch_sampler.node["type"] = make_scalar("AspectRatioBatchSampler");
     }
-    spec_.aspect_ratio_grouping = spec_.aspect_ratio_grouping || o.aspect_ratio_grouping;
-    spec_.seed = static_cast<uint64_t>(o.seed);
-    spec_.batch_size = o.batch_size;
-    spec_.drop_last = o.drop_last;
-    spec_.rank = dist::rank();
-    spec_.world_size = dist::world_size();
+    batch_sampler_ = build<BatchSampler>(batch_sampler);
+    context_.seed = static_cast<uint64_t>(o.seed);
+    context_.rank = dist::rank();
+    context_.world_size = dist::world_size();
     dataset_ = build<Dataset>(o.dataset);
     if (o.num_workers > 0) {
       // TBB sizes its worker pool to the cores minus one by default; ask for enough threads.
@@ -157,7 +127,12 @@ class ThreadedDataLoader : public DataLoader {
   void plan(int64_t epoch) {
     epoch_ = epoch;
     const int64_t n = static_cast<int64_t>(dataset_->size());
-    batches_ = plan_batches(spec_, n, epoch, [this](int64_t i) { return dataset_->aspect_ratio(static_cast<size_t>(i)) >= 1.0; });
+    SamplerContext context = context_;
+    context.dataset_size = n;
+    context.epoch = epoch;
+    batches_ = batch_sampler_->batches(sampler_->indices(context), n, o_.batch_size, o_.drop_last, [this](int64_t i) {
+      return dataset_->aspect_ratio(static_cast<size_t>(i)) >= 1.0;
+    });
     batches_size_ = batches_.size();
   }
 
@@ -169,7 +144,7 @@ class ThreadedDataLoader : public DataLoader {
     auto load = [&](int64_t k) {
       const int64_t idx = original_index(indices[k / R], n), rep = k % R;
       const uint64_t seed =
-          derive_seed(spec_.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(idx), static_cast<uint64_t>(rep));
+          derive_seed(context_.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(idx), static_cast<uint64_t>(rep));
       Rng rng(seed);
       loaded[k] = dataset_->get(static_cast<size_t>(idx), rng);
       // Model-side randomness (e.g. Pix2Seq's noise objects) derives from the same seed, so it is
@@ -252,7 +227,9 @@ class ThreadedDataLoader : public DataLoader {
   }
 
   DataLoaderOptions o_;
-  SamplerSpec spec_;
+  std::shared_ptr<Sampler> sampler_;
+  std::shared_ptr<BatchSampler> batch_sampler_;
+  SamplerContext context_;
   bool infinite_ = false;
   std::shared_ptr<Dataset> dataset_;
   std::unique_ptr<tbb::global_control> control_;

@@ -30,12 +30,17 @@ std::vector<int64_t> rank_indices(const SamplerSpec& spec, int64_t n, int64_t ep
 
 std::vector<std::vector<int64_t>> plan_batches(const SamplerSpec& spec, int64_t n, int64_t epoch,
                                                const std::function<bool(int64_t)>& is_wide) {
-  if (spec.batch_size < 1) throw Error("data loader: batch_size must be >= 1, got " + std::to_string(spec.batch_size));
-  const std::vector<int64_t> indices = rank_indices(spec, n, epoch);
+  return group_batches(rank_indices(spec, n, epoch), n, spec.batch_size, spec.drop_last,
+                       spec.aspect_ratio_grouping ? is_wide : nullptr);
+}
+
+std::vector<std::vector<int64_t>> group_batches(const std::vector<int64_t>& indices, int64_t n, int64_t batch_size,
+                                                bool drop_last, const std::function<bool(int64_t)>& is_wide) {
+  if (batch_size < 1) throw Error("data loader: batch_size must be >= 1, got " + std::to_string(batch_size));
   std::vector<std::vector<int64_t>> batches;
-  if (!spec.aspect_ratio_grouping) {
-    for (size_t i = 0; i < indices.size(); i += spec.batch_size) {
-      const size_t end = std::min(indices.size(), i + static_cast<size_t>(spec.batch_size));
+  if (!is_wide) {
+    for (size_t i = 0; i < indices.size(); i += batch_size) {
+      const size_t end = std::min(indices.size(), i + static_cast<size_t>(batch_size));
       batches.emplace_back(indices.begin() + i, indices.begin() + end);
     }
   } else {
@@ -45,16 +50,16 @@ std::vector<std::vector<int64_t>> plan_batches(const SamplerSpec& spec, int64_t 
     for (int64_t i : indices) {
       auto& b = bucket[is_wide(original_index(i, n)) ? 0 : 1];
       b.push_back(i);
-      if (static_cast<int64_t>(b.size()) == spec.batch_size) batches.push_back(std::move(b)), b.clear();
+      if (static_cast<int64_t>(b.size()) == batch_size) batches.push_back(std::move(b)), b.clear();
     }
     std::vector<int64_t> rest = bucket[0];
     rest.insert(rest.end(), bucket[1].begin(), bucket[1].end());
-    for (size_t i = 0; i < rest.size(); i += spec.batch_size) {
-      const size_t end = std::min(rest.size(), i + static_cast<size_t>(spec.batch_size));
+    for (size_t i = 0; i < rest.size(); i += batch_size) {
+      const size_t end = std::min(rest.size(), i + static_cast<size_t>(batch_size));
       batches.emplace_back(rest.begin() + i, rest.begin() + end);
     }
   }
-  if (spec.drop_last && !batches.empty() && static_cast<int64_t>(batches.back().size()) < spec.batch_size) batches.pop_back();
+  if (drop_last && !batches.empty() && static_cast<int64_t>(batches.back().size()) < batch_size) batches.pop_back();
   return batches;
 }
 

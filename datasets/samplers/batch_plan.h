@@ -31,6 +31,12 @@ inline int64_t original_index(int64_t index, int64_t dataset_size) {
 // This rank's share of the dataset indices for `epoch`.
 std::vector<int64_t> rank_indices(const SamplerSpec& spec, int64_t dataset_size, int64_t epoch);
 
+// Splits a rank's `indices` into batches; with `is_wide`, wide and tall images go to separate
+// batches (leftovers of both mixed at the end). drop_last drops a final short batch.
+std::vector<std::vector<int64_t>> group_batches(const std::vector<int64_t>& indices, int64_t dataset_size,
+                                                int64_t batch_size, bool drop_last,
+                                                const std::function<bool(int64_t)>& is_wide);
+
 // Batches of dataset indices for this rank. `is_wide(i)` (w >= h) groups batches by orientation
 // when aspect_ratio_grouping is on (mmdetection's two buckets).
 std::vector<std::vector<int64_t>> plan_batches(const SamplerSpec& spec, int64_t dataset_size, int64_t epoch,
