@@ -18,6 +18,7 @@
 #include "core/engine/amp.h"
 #include "core/engine/config_keys.h"
 #include "core/engine/grad_sync.h"
+#include "core/engine/loop.h"
 #include "core/engine/optim_wrapper.h"
 #include "core/engine/param_scheduler.h"
 #include "core/engine/runner_internal.h"
@@ -64,23 +65,6 @@ struct DistCfg {
   }
 };
 
-struct TrainCfg {
-  std::string type;
-  std::optional<bool> by_epoch;
-  int64_t max_epochs = 0;
-  int64_t max_iters = 0;
-  int64_t val_interval = 1;
-  int64_t val_begin = 1;
-  template <class V>
-  void visit(V& v) {
-    v("type", type, "EpochBasedTrainLoop or IterBasedTrainLoop (mmengine); sets by_epoch");
-    v("by_epoch", by_epoch, "epoch-based (true) or iteration-based (false) training");
-    v("max_epochs", max_epochs, "epochs to train (epoch-based)");
-    v("max_iters", max_iters, "iterations to train (iteration-based)");
-    v("val_interval", val_interval, "validate every N epochs (or iterations)");
-    v("val_begin", val_begin, "first epoch (or iteration) to validate at");
-  }
-};
 
 std::string now_stamp() {
   const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -160,36 +144,38 @@ Runner::Runner(const Config& config, const RunnerLaunch& launch) : config_(confi
   DETSEQ_INFO("work dir {}, seed {}, {} thread(s), device {}, world size {}", work_dir_, seed_,
               torch::get_num_threads(), device_.str(), dist::world_size());
 
-  // train_cfg (optional: a test-only config has none).
+  // train_cfg (optional: a test-only config has none). mmengine allows leaving the type out and
+  // saying by_epoch instead; that picks the loop type here, so the loop stays a registry component.
   if (const ConfigNode* tc = root.find("train_cfg"); tc && !tc->is_null()) {
-    const auto t = read_options<TrainCfg>(*tc, "train_cfg");
-    if (!t.type.empty() && t.type != "EpochBasedTrainLoop" && t.type != "IterBasedTrainLoop") {
-      throw ConfigError(describe_location("train_cfg.type", tc->at("type")) + ": unknown loop '" + t.type + "'" +
-                        did_you_mean(t.type, {"EpochBasedTrainLoop", "IterBasedTrainLoop"}));
+    ConfigNode node = *tc;
+    if (node.is_map() && !node.has("type")) {
+      const ConfigNode* by_epoch = node.find("by_epoch");
+      const bool epochs = !by_epoch || by_epoch->is_null() || by_epoch->as<bool>("train_cfg.by_epoch");
+      node["type"] = make_scalar(epochs ? "EpochBasedTrainLoop" : "IterBasedTrainLoop");
+      node.at("type").set_loc(node.loc());
     }
-    by_epoch_ = t.type.empty() ? t.by_epoch.value_or(true) : t.type == "EpochBasedTrainLoop";
-    if (t.by_epoch && *t.by_epoch != by_epoch_) {
-      throw ConfigError(describe_location("train_cfg.by_epoch", tc->at("by_epoch")) + ": contradicts type " + t.type +
-                        " (remove one of them)");
+    const auto loop = build<Loop>(node, "train_cfg");
+    if (loop->stage() != "train") {
+      throw ConfigError(describe_location("train_cfg.type", node.at("type")) + ": " +
+                        node.at("type").scalar_value() + " is a " + loop->stage() +
+                        " loop; expected EpochBasedTrainLoop or IterBasedTrainLoop");
     }
+    const TrainSchedule t = loop->schedule();
+    by_epoch_ = t.by_epoch;
     max_epochs_ = t.max_epochs;
     max_iters_ = t.max_iters;
     val_interval_ = t.val_interval;
     val_begin_ = t.val_begin;
-    if (by_epoch_ && max_epochs_ <= 0) throw ConfigError("train_cfg.max_epochs: must be > 0 for epoch-based training");
-    if (!by_epoch_ && max_iters_ <= 0) throw ConfigError("train_cfg.max_iters: must be > 0 for iteration-based training");
-    if (val_interval_ <= 0) throw ConfigError("train_cfg.val_interval: must be > 0");
   }
 
   // val_cfg / test_cfg: mmengine's loop types (the loops take no other options here).
-  for (const auto& [key, loop] : {std::pair<std::string, std::string>{"val_cfg", "ValLoop"}, {"test_cfg", "TestLoop"}}) {
+  for (const auto& [key, stage] : {std::pair<std::string, std::string>{"val_cfg", "val"}, {"test_cfg", "test"}}) {
     const ConfigNode* n = root.find(key);
     if (!n || n->is_null()) continue;
-    if (!n->is_map()) throw ConfigError(describe_location(key, *n) + ": expected a map {type: " + loop + "}");
-    for (const auto& [k, v] : n->items()) {
-      if (k != "type") throw ConfigError(describe_location(key + "." + k, v) + ": unknown key (only 'type: " + loop + "')");
-      if (v.as<std::string>(key + ".type") != loop)
-        throw ConfigError(describe_location(key + ".type", v) + ": expected " + loop);
+    const auto loop = build<Loop>(*n, key);
+    if (loop->stage() != stage) {
+      throw ConfigError(describe_location(key + ".type", n->at("type")) + ": " + n->at("type").scalar_value() +
+                        " is a " + loop->stage() + " loop; expected " + (stage == "val" ? "ValLoop" : "TestLoop"));
     }
   }
 

@@ -104,19 +104,40 @@ LoadReport apply_init_cfg(torch::nn::Module& module, const ComponentCfg& init_cf
     for (size_t i = 0; i < node.size(); ++i) last = apply_init_cfg(module, {node[i], init_cfg.path + "." + std::to_string(i)});
     return last;
   }
-  std::string checkpoint;
-  const LoadOptions options = read_pretrained_options(node, init_cfg.path, &checkpoint);
-  if (g_skip_loading) return {};
-  LoadReport report;
-  try {
-    report = load_checkpoint_into(module, checkpoint, options);
-  } catch (const ConfigError&) {
-    throw;
-  } catch (const Error& e) {
-    throw Error(describe_location(init_cfg.path, node) + ": " + e.what());
-  }
-  if (report.clean()) DETSEQ_INFO("{}: {}", init_cfg.path, report.summary());
-  return report;
+  return build<WeightInit>(init_cfg)->apply(module, init_cfg);
 }
 
+namespace {
+
+// `type: Pretrained`: the weights of a checkpoint, selected and renamed by LoadOptions.
+class Pretrained : public WeightInit {
+ public:
+  explicit Pretrained(const PretrainedInitOptions& o) : o_(o) {}
+  LoadReport apply(torch::nn::Module& module, const ComponentCfg& cfg) const override {
+    std::string checkpoint;
+    const LoadOptions options = read_pretrained_options(cfg.node, cfg.path, &checkpoint);
+    if (g_skip_loading) return {};
+    LoadReport report;
+    try {
+      report = load_checkpoint_into(module, checkpoint, options);
+    } catch (const ConfigError&) {
+      throw;
+    } catch (const Error& e) {
+      throw Error(describe_location(cfg.path, cfg.node) + ": " + e.what());
+    }
+    if (report.clean()) DETSEQ_INFO("{}: {}", cfg.path, report.summary());
+    return report;
+  }
+
+ private:
+  PretrainedInitOptions o_;
+};
+
+}  // namespace
 }  // namespace detseq::io
+
+namespace detseq {
+DETSEQ_DEFINE_FAMILY(WeightInit);
+DETSEQ_REGISTER_AS(WeightInit, io::Pretrained, io::PretrainedInitOptions, "Pretrained",
+                   "load weights from a checkpoint file: key, prefix, rename rules, ignore_keys, strict");
+}  // namespace detseq

@@ -19,7 +19,21 @@
 
 #include "core/config/config_node.h"
 #include "core/io/state_dict.h"
-#include "core/registry/options.h"
+#include "core/registry/registry.h"
+
+namespace detseq {
+
+// `init_cfg: {type: ...}`: how a module's weights are set after construction (mmengine's
+// WEIGHT_INITIALIZERS). `Pretrained` loads a checkpoint; a new initializer is one file.
+class WeightInit {
+ public:
+  virtual ~WeightInit() = default;
+  // `cfg` is the init_cfg this initializer was built from (its path and file:line for messages).
+  virtual io::LoadReport apply(torch::nn::Module& module, const ComponentCfg& cfg) const = 0;
+};
+DETSEQ_DECLARE_FAMILY(WeightInit, "weight_init", "init_cfg: weights of a module after construction (Pretrained, ...)");
+
+}  // namespace detseq
 
 namespace detseq::io {
 
