@@ -44,6 +44,13 @@ struct ComponentCfg {
     cfg.node["type"] = make_scalar(type);
     return cfg;
   }
+  // Sets one option from code (a parent passing a value down, a test): cfg.with("num_feats", 4).
+  template <class T>
+  ComponentCfg with(const std::string& key, const T& value) const {
+    ComponentCfg out = *this;
+    out.node[key] = make_scalar(value);
+    return out;
+  }
 };
 
 template <>

@@ -23,8 +23,8 @@ struct LinearClsHeadOptions {
   double label_smoothing = 0.0;
   template <class V>
   void visit(V& v) {
-    v.required("num_classes", num_classes, "number of classes");
-    v("in_channels", in_channels, "channels of the last feature map (filled in by the detector)");
+    v.required("num_classes", num_classes, "number of classes").at_least(2);
+    v("in_channels", in_channels, "channels of the last feature map (filled in by the detector)").positive();
     v("label_smoothing", label_smoothing, "cross-entropy label smoothing in [0, 1)");
   }
 };
@@ -32,8 +32,6 @@ struct LinearClsHeadOptions {
 class LinearClsHead : public Head {
  public:
   explicit LinearClsHead(const LinearClsHeadOptions& o) : o_(o) {
-    if (o.num_classes < 2) throw ConfigError("LinearClsHead: num_classes must be >= 2, got " + std::to_string(o.num_classes));
-    if (o.in_channels < 1) throw ConfigError("LinearClsHead: in_channels must be >= 1 (set by the detector from the backbone)");
     if (!(o.label_smoothing >= 0.0 && o.label_smoothing < 1.0))
       throw ConfigError("LinearClsHead: label_smoothing must be in [0, 1), got " + std::to_string(o.label_smoothing));
     fc_ = register_module("fc", torch::nn::Linear(o.in_channels, o.num_classes));

@@ -95,7 +95,6 @@ std::shared_ptr<Tokenizer> make_official(const Pix2SeqTokenizerOptions& o) {
   l.yx_order = true;
   l.class_ids = o.class_ids;
   l.num_classes = o.num_classes;
-  if (o.quantization_bins < 2) throw ConfigError("Pix2SeqTokenizer: quantization_bins must be >= 2");
   return std::make_shared<BoxTokenizer>(l);
 }
 
@@ -116,7 +115,6 @@ std::shared_ptr<Tokenizer> make_mmdet(const MmdetPix2SeqTokenizerOptions& o) {
   l.absolute_scale = o.image_scale;
   l.class_ids = o.class_ids;
   l.num_classes = o.class_ids.empty() ? o.num_classes : static_cast<int64_t>(o.class_ids.size());
-  if (o.image_scale <= 0) throw ConfigError("MmdetPix2SeqTokenizer: image_scale must be > 0");
   return std::make_shared<BoxTokenizer>(l);
 }
 

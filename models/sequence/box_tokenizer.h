@@ -59,7 +59,7 @@ struct Pix2SeqTokenizerOptions {
   template <class V>
   void visit(V& v) {
     v("vocab_size", vocab_size, "output vocabulary size (coordinate tokens must fit: shift + bins <= vocab)");
-    v("quantization_bins", quantization_bins, "coordinate bins: 1000 at 640 px, 2000 at 1333 px");
+    v("quantization_bins", quantization_bins, "coordinate bins: 1000 at 640 px, 2000 at 1333 px").at_least(2);
     v("coord_vocab_shift", coord_vocab_shift, "first coordinate token; class tokens are [100, shift)");
     v("num_classes", num_classes, "number of dataset labels");
     v("class_ids", class_ids, "label -> class id in the token (100 + id); COCO category ids; empty = label");
@@ -75,7 +75,7 @@ struct MmdetPix2SeqTokenizerOptions {
   template <class V>
   void visit(V& v) {
     v("num_bins", num_bins, "coordinate tokens 0..num_bins");
-    v("image_scale", image_scale, "pixels that map to num_bins (the port quantises absolute pixels)");
+    v("image_scale", image_scale, "pixels that map to num_bins (the port quantises absolute pixels)").positive();
     v("num_classes", num_classes, "class slots in the vocabulary (91: COCO ids incl. N/A)");
     v("class_ids", class_ids, "label -> class slot (2001 + slot); COCO category ids; empty = label");
   }

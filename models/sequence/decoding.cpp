@@ -45,7 +45,6 @@ torch::Tensor GreedyDecoding::select(const torch::Tensor& logits, torch::Generat
 
 SamplingDecoding::SamplingDecoding(const SamplingDecodingOptions& options)
     : o_(options), rule_(sampling::parse_top_p_rule(options.top_p_rule)) {
-  if (o_.temperature <= 0) throw ConfigError("SamplingDecoding: temperature must be > 0 (use GreedyDecoding for argmax)");
   if (o_.top_p <= 0) throw ConfigError("SamplingDecoding: top_p must be in (0, 1]");
 }
 
@@ -61,7 +60,6 @@ torch::Tensor SamplingDecoding::select(const torch::Tensor& logits, torch::Gener
 }
 
 BeamSearchDecoding::BeamSearchDecoding(const BeamSearchDecodingOptions& options) : o_(options) {
-  if (o_.beam_size < 1) throw ConfigError("BeamSearchDecoding: beam_size must be >= 1");
 }
 
 DecodeResult BeamSearchDecoding::decode(SequenceStepper& model, const torch::Tensor& prompt, int64_t max_len,

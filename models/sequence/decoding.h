@@ -21,7 +21,7 @@ struct SamplingDecodingOptions {
   std::string top_p_rule = "official";
   template <class V>
   void visit(V& v) {
-    v("temperature", temperature, "logits are divided by this before filtering and sampling");
+    v("temperature", temperature, "logits are divided by this before filtering and sampling").positive();
     v("top_k", top_k, "keep the k most likely tokens (0: all)");
     v("top_p", top_p, "nucleus threshold (1: off); the official recipe uses 0.3");
     v("top_p_rule", top_p_rule, "official (cumulative <= p, plus top-1) or common (smallest prefix reaching p)");
@@ -32,7 +32,7 @@ struct BeamSearchDecodingOptions {
   int64_t beam_size = 4;
   template <class V>
   void visit(V& v) {
-    v("beam_size", beam_size, "beams per image; the best total log-probability wins");
+    v("beam_size", beam_size, "beams per image; the best total log-probability wins").positive();
   }
 };
 

@@ -37,14 +37,10 @@ Pix2SeqSequenceBuilder::Pix2SeqSequenceBuilder(const Pix2SeqSequenceOptions& opt
     throw ConfigError("Pix2SeqSequenceBuilder: unknown class_corruption '" + o_.class_corruption + "'" +
                       did_you_mean(o_.class_corruption, kCorruptions) + " (one of " + join(kCorruptions, ", ") + ")");
   }
-  if (o_.normalize != "weight_sum" && o_.normalize != "num_targets") {
-    throw ConfigError("Pix2SeqSequenceBuilder: normalize must be weight_sum or num_targets, got '" + o_.normalize + "'");
-  }
   if (std::find(kObjectOrders.begin(), kObjectOrders.end(), o_.object_order) == kObjectOrders.end()) {
     throw ConfigError("Pix2SeqSequenceBuilder: unknown object_order '" + o_.object_order + "'" +
                       did_you_mean(o_.object_order, kObjectOrders) + " (one of " + join(kObjectOrders, ", ") + ")");
   }
-  if (o_.max_objects < 1) throw ConfigError("Pix2SeqSequenceBuilder: max_objects must be >= 1");
 }
 
 TrainSequences Pix2SeqSequenceBuilder::build(const std::vector<Instances>& instances, int64_t height, int64_t width,

@@ -20,7 +20,7 @@ struct Pix2SeqSequenceOptions {
   std::string normalize = "weight_sum";
   template <class V>
   void visit(V& v) {
-    v("max_objects", max_objects, "objects per sequence (5 tokens each); extra objects are dropped");
+    v("max_objects", max_objects, "objects per sequence (5 tokens each); extra objects are dropped").positive();
     v("object_order", object_order,
       "random (reshuffled every time an image is seen; official default), area (largest first), "
       "dist2ori (top-left corner nearest the image origin first) or none (annotation order)");
@@ -34,7 +34,8 @@ struct Pix2SeqSequenceOptions {
     v("noise_class_weight", noise_class_weight, "weight of the fake-class token of noise objects");
     v("end_weight", end_weight, "weight of end/padding target tokens");
     v("normalize", normalize,
-      "weight_sum: sum(w*ce)/sum(w) (official); num_targets: sum(w*ce)/count(w>0) (mmdetection port)");
+      "weight_sum: sum(w*ce)/sum(w) (official); num_targets: sum(w*ce)/count(w>0) (mmdetection port)")
+        .one_of({"weight_sum", "num_targets"});
   }
 };
 

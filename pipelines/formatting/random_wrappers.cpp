@@ -15,7 +15,7 @@ struct RandomChoiceOptions {
   template <class V>
   void visit(V& v) {
     v.required("transforms", transforms, "branches: each a transform or a list of transforms");
-    v("prob", prob, "probability of each branch (default uniform)");
+    v("prob", prob, "probability of each branch (default uniform)").non_negative();
   }
 };
 
@@ -49,14 +49,13 @@ struct RandomApplyOptions {
   template <class V>
   void visit(V& v) {
     v.required("transforms", transforms, "transforms run in order when applied");
-    v("prob", prob, "probability of applying them");
+    v("prob", prob, "probability of applying them").range(0.0, 1.0);
   }
 };
 
 class RandomApply : public Transform {
  public:
   explicit RandomApply(const RandomApplyOptions& o) : body_(o.transforms), prob_(o.prob) {
-    if (o.prob < 0 || o.prob > 1) throw ConfigError("RandomApply: prob must be in [0, 1]");
   }
   bool apply(Sample& s, Rng& rng) override {
     if (uniform(rng, 0, 1) >= prob_) return true;

@@ -29,7 +29,7 @@ struct RandomCropOptions {
   template <class V>
   void visit(V& v) {
     v.required("crop_size", crop_size, "[w, h]: pixels (absolute*), or fractions of the image (relative*)");
-    v("crop_type", crop_type, "absolute | absolute_range | relative | relative_range");
+    v("crop_type", crop_type, "how crop_size is read").one_of({"absolute", "absolute_range", "relative", "relative_range"});
     v("allow_negative_crop", allow_negative_crop, "keep a crop that contains no target (else the sample is dropped)");
   }
 };
@@ -40,8 +40,6 @@ class RandomCrop : public Transform {
     if (o.crop_size.size() != 2 || o.crop_size[0] <= 0 || o.crop_size[1] <= 0)
       throw ConfigError("RandomCrop: crop_size must be [w, h] with positive values");
     const std::string& t = o.crop_type;
-    if (t != "absolute" && t != "absolute_range" && t != "relative" && t != "relative_range")
-      throw ConfigError("RandomCrop: crop_type must be absolute, absolute_range, relative or relative_range, got '" + t + "'");
     if (t.rfind("relative", 0) == 0 && (o.crop_size[0] > 1 || o.crop_size[1] > 1))
       throw ConfigError("RandomCrop: relative crop_size values must be in (0, 1]");
     if (t == "absolute_range" && o.crop_size[0] > o.crop_size[1])

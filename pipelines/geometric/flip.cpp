@@ -12,17 +12,14 @@ struct RandomFlipOptions {
   std::string direction = "horizontal";
   template <class V>
   void visit(V& v) {
-    v("prob", prob, "probability of flipping");
-    v("direction", direction, "horizontal | vertical | diagonal");
+    v("prob", prob, "probability of flipping").range(0.0, 1.0);
+    v("direction", direction, "which axes flip").one_of({"horizontal", "vertical", "diagonal"});
   }
 };
 
 class RandomFlip : public Transform {
  public:
   explicit RandomFlip(const RandomFlipOptions& o) : o_(o) {
-    if (o.prob < 0 || o.prob > 1) throw ConfigError("RandomFlip: prob must be in [0, 1], got " + std::to_string(o.prob));
-    if (o.direction != "horizontal" && o.direction != "vertical" && o.direction != "diagonal")
-      throw ConfigError("RandomFlip: direction must be horizontal, vertical or diagonal, got '" + o.direction + "'");
   }
   bool apply(Sample& s, Rng& rng) override {
     // Always draw, so later transforms see the same random stream whether or not this one flips.

@@ -15,7 +15,7 @@ struct PadOptions {
   template <class V>
   void visit(V& v) {
     v("size", size, "[w, h] (or one number for a square) to pad to");
-    v("size_divisor", size_divisor, "pad each side up to a multiple of this");
+    v("size_divisor", size_divisor, "pad each side up to a multiple of this").positive();
     v("pad_to_square", pad_to_square, "pad the short side up to the long side");
     v("pad_val", pad_val, "fill value in the image's current units: a number, [r, g, b] or {img: ...}");
   }
@@ -28,7 +28,6 @@ class Pad : public Transform {
     if (given == 0) throw ConfigError("Pad: give one of size, size_divisor, pad_to_square");
     if (!o.size.empty() && (o.size.size() > 2 || o.pad_to_square))
       throw ConfigError("Pad: size must be [w, h] or one number, and cannot be combined with pad_to_square");
-    if (o.size_divisor && *o.size_divisor <= 0) throw ConfigError("Pad: size_divisor must be positive");
   }
   bool apply(Sample& s, Rng&) override {
     int64_t w = pipe::image_width(s), h = pipe::image_height(s);

@@ -22,10 +22,13 @@ struct LoadImageFromFileOptions {
   int64_t max_pixels = 50000000;
   template <class V>
   void visit(V& v) {
-    v("color_type", color_type, "color | grayscale (grayscale is decoded as one channel and repeated to 3)");
-    v("channel_order", channel_order, "rgb (detseq's convention) | bgr (OpenCV order, for BGR-trained weights)");
+    v("color_type", color_type, "color | grayscale (grayscale is decoded as one channel and repeated to 3)")
+        .one_of({"color", "grayscale"});
+    v("channel_order", channel_order, "rgb (detseq's convention) | bgr (OpenCV order, for BGR-trained weights)")
+        .one_of({"rgb", "bgr"});
     v("max_pixels", max_pixels,
-      "width x height above which an image is a bad sample, checked from the header before decoding (0: no limit)");
+      "width x height above which an image is a bad sample, checked from the header before decoding (0: no limit)")
+        .non_negative();
   }
 };
 
@@ -45,11 +48,6 @@ std::string read_file(const std::string& path) {
 class LoadImageFromFile : public Transform {
  public:
   explicit LoadImageFromFile(const LoadImageFromFileOptions& o) : o_(o) {
-    if (o.color_type != "color" && o.color_type != "grayscale")
-      throw ConfigError("LoadImageFromFile: color_type must be 'color' or 'grayscale', got '" + o.color_type + "'");
-    if (o.channel_order != "rgb" && o.channel_order != "bgr")
-      throw ConfigError("LoadImageFromFile: channel_order must be 'rgb' or 'bgr', got '" + o.channel_order + "'");
-    if (o.max_pixels < 0) throw ConfigError("LoadImageFromFile: max_pixels must be >= 0 (0: no limit)");
   }
 
   bool apply(Sample& sample, Rng&) override {

@@ -12,7 +12,7 @@ struct NormalizeOptions {
   template <class V>
   void visit(V& v) {
     v("mean", mean, "per-channel mean (RGB, 0..255 units)");
-    v("std", std, "per-channel std (RGB, 0..255 units); [255, 255, 255] with mean 0 gives [0, 1]");
+    v("std", std, "per-channel std (RGB, 0..255 units); [255, 255, 255] with mean 0 gives [0, 1]").positive();
   }
 };
 
@@ -20,8 +20,6 @@ class Normalize : public Transform {
  public:
   explicit Normalize(const NormalizeOptions& o) : o_(o) {
     if (o.mean.size() != 3 || o.std.size() != 3) throw ConfigError("Normalize: mean and std need 3 values (R, G, B)");
-    for (double v : o.std)
-      if (v <= 0) throw ConfigError("Normalize: std values must be positive");
   }
   bool apply(Sample& s, Rng&) override {
     const cv::Mat src = pipe::mat_view(s.image);

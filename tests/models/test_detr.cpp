@@ -94,8 +94,10 @@ TEST(DETRHead, DecodeMapsBoxesBackToOriginalPixels) {
   o.embed_dims = 8;
   o.num_queries = 2;
   o.max_per_img = 2;
-  o.positional_encoding = parse_yaml_string("{num_feats: 4}", "t");
-  o.transformer = parse_yaml_string("{num_encoder_layers: 1, num_decoder_layers: 1, num_heads: 2}", "t");
+  o.positional_encoding = o.positional_encoding.with("num_feats", 4);
+  o.transformer.num_encoder_layers = 1;
+  o.transformer.num_decoder_layers = 1;
+  o.transformer.num_heads = 2;
   DETRHead head(o);
   // Original 200 x 100, resized by 0.5 to 100 x 50, then flipped: x' = -0.5 x + 100.
   ImageMeta meta;
@@ -182,8 +184,10 @@ TEST(DETRHead, LabelToLogitSelectsOfficialCategoryColumns) {
   o.embed_dims = 8;
   o.num_queries = 1;
   o.max_per_img = 1;
-  o.positional_encoding = parse_yaml_string("{num_feats: 4}", "t");
-  o.transformer = parse_yaml_string("{num_encoder_layers: 1, num_decoder_layers: 1, num_heads: 2}", "t");
+  o.positional_encoding = o.positional_encoding.with("num_feats", 4);
+  o.transformer.num_encoder_layers = 1;
+  o.transformer.num_decoder_layers = 1;
+  o.transformer.num_heads = 2;
   DETRHead head(o);
   ImageMeta meta;
   meta.img_width = meta.ori_width = 10;

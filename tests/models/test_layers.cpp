@@ -196,7 +196,7 @@ TEST(TransformerDecoder, CachedStepsEqualFullCausalPass) {
     cfg.d_model = 8;
     cfg.nhead = 2;
     cfg.dim_feedforward = 16;
-    cfg.activation = "gelu";
+    cfg.activation = make_activation("GELU");
     cfg.normalize_before = pre;
     TransformerDecoder decoder(cfg, 2);
     decoder->eval();
@@ -221,13 +221,12 @@ TEST(TransformerDecoder, CachedStepsEqualFullCausalPass) {
 }
 
 TEST(TransformerLayers, UnknownActivationIsAClearError) {
-  TransformerLayerConfig cfg;
-  cfg.activation = "swish";
   try {
-    TransformerEncoderLayer layer(cfg);
+    make_activation("Swish");
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("relu or gelu"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("unknown activation type 'Swish'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("GELU, ReLU"), std::string::npos) << e.what();
   }
 }
 

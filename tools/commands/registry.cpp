@@ -1,4 +1,5 @@
 // detseq registry list [FAMILY] | detseq registry describe TYPE
+#include <algorithm>
 #include <cstdio>
 
 #include "core/registry/registry.h"
@@ -41,8 +42,11 @@ int describe(const std::string& type) {
     const auto options = e->describe();
     if (options.empty()) std::printf("  (no options)\n");
     for (const auto& o : options) {
-      std::printf("  %-24s %-18s %-20s %s\n", o.name.c_str(), o.type.c_str(),
-                  o.required ? "(required)" : o.default_value.c_str(), o.doc.c_str());
+      // Multi-line defaults (nested maps) are shown flow-style on one line.
+      std::string def = o.required ? "(required)" : o.default_value;
+      std::replace(def.begin(), def.end(), '\n', ' ');
+      std::printf("  %-32s %-18s %-20s %s%s\n", o.name.c_str(), o.type.c_str(), def.c_str(), o.doc.c_str(),
+                  o.rules.empty() ? "" : (" [" + o.rules + "]").c_str());
     }
   }
   return 0;
