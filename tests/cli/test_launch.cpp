@@ -126,7 +126,8 @@ std::string work_dir(const std::string& name) {
 // `train` up to the Runner's first log line (world size, threads); max_epochs 0 is refused right
 // after it, before any model or data is built.
 bool runner_started(const Result& r) {
-  return r.code == 1 && r.out.find("error: train_cfg.max_epochs: must be > 0") != std::string::npos;
+  return r.code == 1 && r.out.find("error: train_cfg.max_epochs (") != std::string::npos &&
+         r.out.find("expected a value > 0, got 0") != std::string::npos;
 }
 Result start_runner(const std::string& env, const std::string& flags) {
   return detseq::test::run_detseq_env(env, std::string("train ") + kConfig + " --work-dir " + work_dir("threads") +

@@ -37,5 +37,5 @@ TEST(PlainConvNet, BadOptionsAreOneLineErrors) {
       << error_of("{type: PlainConvNet, chanels: [8]}");
   EXPECT_NE(error_of("{type: PlainConvNet, channels: [8, 16], out_indices: [2]}").find("outside 0..1"), std::string::npos);
   EXPECT_NE(error_of("{type: PlainConvNet, channels: []}").find("at least one stage"), std::string::npos);
-  EXPECT_NE(error_of("{type: PlainConvNet, norm_cfg: {type: BNN}}").find("unknown norm type"), std::string::npos);
+  EXPECT_NE(error_of("{type: PlainConvNet, norm_cfg: {type: BNN}}").find("unknown norm_layer type 'BNN'"), std::string::npos);
 }

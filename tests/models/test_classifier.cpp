@@ -99,5 +99,5 @@ TEST(ImageClassifier, ImagesWithoutExactlyOneObjectAreErrors) {
   EXPECT_NE(test::error_of([&] {
               build<Detector>(parse_yaml_string("{type: ImageClassifier, backbone: {type: PlainConvNet}, "
                                                 "head: {type: LinearClsHead, num_classes: 1}}", "<t>"), "model");
-            }).find("num_classes must be >= 2"), std::string::npos);
+            }).find("model.head.num_classes (<t>:1): expected a value >= 2, got 1"), std::string::npos);
 }
