@@ -41,7 +41,7 @@ struct ComponentCfg {
   bool empty() const { return node.is_null(); }
   static ComponentCfg of(const std::string& type) {
     ComponentCfg cfg;
-    cfg.node["type"] = make_scalar(type);
+    cfg.node["type"] = ConfigNode::scalar(type);  // unquoted: prints as `type: ResNet`
     return cfg;
   }
   // Sets one option from code (a parent passing a value down, a test): cfg.with("num_feats", 4).
