@@ -152,7 +152,7 @@ Runner::Runner(const Config& config, const RunnerLaunch& launch) : config_(confi
       const ConfigNode* by_epoch = node.find("by_epoch");
       const bool epochs = !by_epoch || by_epoch->is_null() || by_epoch->as<bool>("train_cfg.by_epoch");
       node["type"] = make_scalar(epochs ? "EpochBasedTrainLoop" : "IterBasedTrainLoop");
-      node.at("type").set_loc(node.loc());
+      node.find("type")->set_loc(node.loc());
     }
     const auto loop = build<Loop>(node, "train_cfg");
     if (loop->stage() != "train") {
