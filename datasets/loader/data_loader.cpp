@@ -65,6 +65,12 @@ class ThreadedDataLoader : public DataLoader {
     sampler_ = build<Sampler>(sampler);
     infinite_ = sampler_->infinite();
     ComponentCfg batch_sampler = o.batch_sampler;
+    // `batch_sampler: null` is mmengine's "plain batches" (torch's default BatchSampler).
+    if (batch_sampler.node.is_null()) {
+      const std::string path = batch_sampler.path;
+      batch_sampler = ComponentCfg::of("BatchSampler");
+      batch_sampler.path = path;
+    }
     const ConfigNode* bs_type = batch_sampler.node.is_map() ? batch_sampler.node.find("type") : nullptr;
     if (o.aspect_ratio_grouping && bs_type && bs_type->is_scalar() && bs_type->scalar_value() == "BatchSampler") {
       batch_sampler.node["type"] = make_scalar("AspectRatioBatchSampler");

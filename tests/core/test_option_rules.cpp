@@ -107,7 +107,7 @@ TEST(OptionRules, ComponentDefaultsKeepTheirTypeAndPath) {
 
 TEST(OptionRules, ConstructorErrorsOfNestedComponentsNameTheNestedPath) {
   EXPECT_EQ(error_of("type: RuleBackbone\nchild:\n  width: 3\n"),
-            "while building model.backbone.child (RuleLeaf) at x.yaml:3: RuleLeaf: width 3 clashes with the stride");
+            "while building model.backbone.child (RuleLeaf) at x.yaml:2: RuleLeaf: width 3 clashes with the stride");
 }
 
 TEST(OptionRules, DescribeShowsRulesAndNestedRows) {

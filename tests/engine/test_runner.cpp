@@ -136,7 +136,7 @@ TEST(Runner, TestWithCheckpointExposesPredictions) {
 TEST(Runner, IterBasedLoopWithBestAndKeep) {
   const std::string wd = temp_dir("iter");
   auto runner = Runner::from_config(toy_config(wd, R"(
-train_cfg: {type: IterBasedTrainLoop, by_epoch: false, max_iters: 10, val_interval: 5}
+train_cfg: {_delete_: true, type: IterBasedTrainLoop, by_epoch: false, max_iters: 10, val_interval: 5}
 param_scheduler: {type: LinearLR, start_factor: 0.5, by_epoch: false, begin: 0, end: 4}
 default_hooks:
   checkpoint: {type: CheckpointHook, by_epoch: false, interval: 2, max_keep_ckpts: 2, save_best: toy/mae}

@@ -100,7 +100,15 @@ std::vector<TypeUse> all_type_uses() {
   std::vector<TypeUse> uses;
   for (const auto& entry : fs::recursive_directory_iterator(std::string(DETSEQ_SOURCE_DIR) + "/configs")) {
     if (entry.path().extension() != ".yaml") continue;
-    const ConfigNode root = load_with_bases(entry.path().string());
+    // `type: ${dataset_type}` names its type through a reference: resolve them as `train` does.
+    // A _base_ fragment may refer to keys only its users define; it is checked through them.
+    ConfigNode root = load_with_bases(entry.path().string());
+    try {
+      resolve_references(root);
+    } catch (const Error&) {
+      if (entry.path().string().find("/_base_/") != std::string::npos) continue;
+      throw;
+    }
     std::vector<std::string> keys;
     collect(root, keys, uses);
   }
