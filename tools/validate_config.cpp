@@ -30,7 +30,7 @@ void validate_config(const Config& config) {
   // otherwise checked only when `train` builds them.
   build_configured_hooks(config.root);
   if (const ConfigNode* node = config.find("optim_wrapper"); node && !node->is_null() && model) {
-    const OptimWrapper optimizer(*node, "optim_wrapper", *model);
+    build_optim_wrapper(*node, "optim_wrapper", *model);
   }
   if (const ConfigNode* node = config.find("param_scheduler"); node && !node->is_null()) {
     if (node->is_map()) {

@@ -193,10 +193,15 @@ ConfigNode make_scalar(bool value) { return ConfigNode::scalar(value ? "true" : 
 ConfigNode make_scalar(int value) { return ConfigNode::scalar(std::to_string(value)); }
 ConfigNode make_scalar(int64_t value) { return ConfigNode::scalar(std::to_string(value)); }
 ConfigNode make_scalar(double value) {
-  std::ostringstream out;
-  out.precision(17);
-  out << value;
-  std::string s = out.str();
+  // The shortest text that reads back as the same double (0.9, not 0.90000000000000002).
+  std::string s;
+  for (int precision = 15; precision <= 17; ++precision) {
+    std::ostringstream out;
+    out.precision(precision);
+    out << value;
+    s = out.str();
+    if (std::strtod(s.c_str(), nullptr) == value || std::isnan(value)) break;
+  }
   if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
   return ConfigNode::scalar(s);
 }

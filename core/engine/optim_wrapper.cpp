@@ -1,73 +1,74 @@
 #include "core/engine/optim_wrapper.h"
 
 #include <torch/nn/utils/clip_grad.h>
-#include <torch/optim/adam.h>
-#include <torch/optim/adamw.h>
-#include <torch/optim/sgd.h>
 
 #include <algorithm>
 #include <map>
 
 #include "core/engine/grad_sync.h"
+#include "core/engine/optimizers/optimizer.h"
 #include "core/registry/options.h"
 #include "core/util/error.h"
 
 namespace detseq {
 namespace {
 
+struct ClipOptions {
+  double max_norm = 0;
+  double norm_type = 2.0;
+  template <class V>
+  void visit(V& v) {
+    v.required("max_norm", max_norm, "maximum global gradient norm").positive();
+    v("norm_type", norm_type, "p of the p-norm").positive();
+  }
+};
+
 struct OptimWrapperOptions {
-  std::string type = "OptimWrapper";
-  ConfigNode optimizer;
-  ConfigNode clip_grad;
+  std::string type;
+  ComponentCfg optimizer;
+  std::optional<ClipOptions> clip_grad;
   int64_t accumulative_counts = 1;
   ConfigNode paramwise_cfg;
+  template <class V>
+  void visit(V& v) {
+    v("type", type);
+    v.required("optimizer", optimizer, "the optimizer: {type: AdamW|Adam|SGD, lr: ...} (family optimizer)");
+    v("clip_grad", clip_grad, "{max_norm: X, norm_type: 2}: clip gradients by global norm");
+    v("accumulative_counts", accumulative_counts, "iterations whose gradients are summed per update").positive();
+    v("paramwise_cfg", paramwise_cfg, "per-parameter lr/decay multipliers");
+  }
+};
+
+struct AmpOptimWrapperOptions : OptimWrapperOptions {
   std::string dtype = "bfloat16";
   template <class V>
   void visit(V& v) {
-    v("type", type, "OptimWrapper, or AmpOptimWrapper for bf16 autocast");
-    v.required("optimizer", optimizer, "the optimizer: {type: AdamW|Adam|SGD, lr: ...}");
-    v("clip_grad", clip_grad, "{max_norm: X, norm_type: 2}: clip gradients by global norm");
-    v("accumulative_counts", accumulative_counts, "iterations whose gradients are summed per update");
-    v("paramwise_cfg", paramwise_cfg, "per-parameter lr/decay multipliers");
-    v("dtype", dtype, "AmpOptimWrapper only: bfloat16 (the only autocast dtype LibTorch has on CPU)");
+    OptimWrapperOptions::visit(v);
+    v("dtype", dtype, "autocast dtype; CPU autocast in LibTorch runs in bfloat16").one_of({"bfloat16", "bf16"});
   }
 };
 
-struct AdamOptions {
-  std::string type;
-  double lr = 1e-3;
-  std::optional<double> weight_decay;
-  std::vector<double> betas{0.9, 0.999};
-  double eps = 1e-8;
-  bool amsgrad = false;
-  template <class V>
-  void visit(V& v) {
-    v("type", type);
-    v("lr", lr, "learning rate");
-    v("weight_decay", weight_decay, "weight decay (AdamW default 0.01, Adam 0)");
-    v("betas", betas, "[beta1, beta2]");
-    v("eps", eps, "denominator epsilon");
-    v("amsgrad", amsgrad, "AMSGrad variant");
+OptimWrapper::Settings settings_of(const OptimWrapperOptions& o, bool amp) {
+  OptimWrapper::Settings s;
+  s.optimizer = build<OptimizerRecipe>(o.optimizer);
+  if (o.clip_grad) {
+    s.clip_max_norm = o.clip_grad->max_norm;
+    s.clip_norm_type = o.clip_grad->norm_type;
   }
-};
+  s.accumulative_counts = o.accumulative_counts;
+  s.paramwise_cfg = o.paramwise_cfg;
+  // The section's path: the optimizer's path less its last key.
+  s.path = o.optimizer.path.substr(0, o.optimizer.path.rfind('.'));
+  s.amp = amp;
+  return s;
+}
 
-struct SGDOptions {
-  std::string type;
-  double lr = 0.01;
-  double momentum = 0.0;
-  double dampening = 0.0;
-  double weight_decay = 0.0;
-  bool nesterov = false;
-  template <class V>
-  void visit(V& v) {
-    v("type", type);
-    v.required("lr", lr, "learning rate");
-    v("momentum", momentum, "momentum factor");
-    v("dampening", dampening, "momentum dampening");
-    v("weight_decay", weight_decay, "L2 weight decay");
-    v("nesterov", nesterov, "Nesterov momentum");
-  }
-};
+std::shared_ptr<OptimWrapper> make_optim_wrapper(const OptimWrapperOptions& o) {
+  return std::make_shared<OptimWrapper>(settings_of(o, false));
+}
+std::shared_ptr<OptimWrapper> make_amp_optim_wrapper(const AmpOptimWrapperOptions& o) {
+  return std::make_shared<OptimWrapper>(settings_of(o, true));
+}
 
 struct CustomKeyOptions {
   double lr_mult = 1.0;
@@ -91,16 +92,6 @@ struct ParamwiseOptions {
   }
 };
 
-struct ClipOptions {
-  double max_norm = 0;
-  double norm_type = 2.0;
-  template <class V>
-  void visit(V& v) {
-    v.required("max_norm", max_norm, "maximum global gradient norm");
-    v("norm_type", norm_type, "p of the p-norm");
-  }
-};
-
 bool is_norm_module(const torch::nn::Module& m) {
   return m.name().find("Norm") != std::string::npos;  // BatchNorm*, GroupNorm, LayerNorm, FrozenBatchNorm...
 }
@@ -109,76 +100,57 @@ std::string state_key(const torch::Tensor& p) { return c10::guts::to_string(p.un
 
 }  // namespace
 
-OptimWrapper::OptimWrapper(const ConfigNode& node, const std::string& path, torch::nn::Module& model) {
-  const auto o = read_options<OptimWrapperOptions>(node, path, "OptimWrapper");
-  if (o.type == "AmpOptimWrapper") {
-    amp_ = true;
-    if (o.dtype != "bfloat16" && o.dtype != "bf16")
-      throw ConfigError(path + ".dtype: '" + o.dtype + "' is not supported; CPU autocast runs in bfloat16");
-  } else if (o.type != "OptimWrapper") {
-    throw ConfigError(describe_location(path + ".type", node) + ": unknown optim wrapper '" + o.type + "'" +
-                      did_you_mean(o.type, {"OptimWrapper", "AmpOptimWrapper"}));
-  }
-  if (o.accumulative_counts < 1) throw ConfigError(path + ".accumulative_counts: must be >= 1");
-  accumulative_counts_ = o.accumulative_counts;
-  if (!o.clip_grad.is_null()) {
-    const auto clip = read_options<ClipOptions>(o.clip_grad, path + ".clip_grad");
-    clip_max_norm_ = clip.max_norm;
-    clip_norm_type_ = clip.norm_type;
-  }
+DETSEQ_DEFINE_FAMILY(OptimWrapper);
+DETSEQ_REGISTER_FACTORY(OptimWrapper, OptimWrapperOptions, "OptimWrapper",
+                        "backward, accumulation, clipping, optimizer step (mmengine OptimWrapper)", make_optim_wrapper);
+DETSEQ_REGISTER_FACTORY(OptimWrapper, AmpOptimWrapperOptions, "AmpOptimWrapper",
+                        "OptimWrapper with the forward under bf16 autocast (= --amp)", make_amp_optim_wrapper);
 
+OptimWrapper::OptimWrapper(Settings settings) : settings_(std::move(settings)) {}
+
+void OptimWrapper::attach(torch::nn::Module& model) {
+  if (optimizer_) throw Error(settings_.path + ": the optim wrapper is already attached to a model");
   std::vector<std::vector<torch::Tensor>> params;
-  build_groups(o.paramwise_cfg, path + ".paramwise_cfg", model, params);
-
-  const std::string opath = path + ".optimizer";
-  if (!o.optimizer.is_map() || !o.optimizer.has("type"))
-    throw ConfigError(describe_location(opath, o.optimizer) + ": expected a map with a 'type' (AdamW, Adam, SGD)");
-  optimizer_type_ = o.optimizer.at("type").as<std::string>(opath + ".type");
-  std::vector<torch::optim::OptimizerParamGroup> torch_groups;
-  if (optimizer_type_ == "AdamW" || optimizer_type_ == "Adam") {
-    const auto a = read_options<AdamOptions>(o.optimizer, opath, optimizer_type_);
-    if (a.betas.size() != 2) throw ConfigError(opath + ".betas: expected two values [beta1, beta2]");
-    const bool w = optimizer_type_ == "AdamW";
-    base_weight_decay_ = a.weight_decay.value_or(w ? 1e-2 : 0.0);
-    for (size_t g = 0; g < groups_.size(); ++g) {
-      const double lr = a.lr * groups_[g].lr_mult, wd = base_weight_decay_ * groups_[g].decay_mult;
-      const auto betas = std::make_tuple(a.betas[0], a.betas[1]);
-      if (w) {
-        torch_groups.emplace_back(params[g], std::make_unique<torch::optim::AdamWOptions>(
-            torch::optim::AdamWOptions(lr).betas(betas).eps(a.eps).weight_decay(wd).amsgrad(a.amsgrad)));
-      } else {
-        torch_groups.emplace_back(params[g], std::make_unique<torch::optim::AdamOptions>(
-            torch::optim::AdamOptions(lr).betas(betas).eps(a.eps).weight_decay(wd).amsgrad(a.amsgrad)));
-      }
-      initial_lrs_.push_back(lr);
-    }
-    if (w) optimizer_ = std::make_unique<torch::optim::AdamW>(std::move(torch_groups));
-    else optimizer_ = std::make_unique<torch::optim::Adam>(std::move(torch_groups));
-  } else if (optimizer_type_ == "SGD") {
-    const auto s = read_options<SGDOptions>(o.optimizer, opath, "SGD");
-    base_weight_decay_ = s.weight_decay;
-    for (size_t g = 0; g < groups_.size(); ++g) {
-      const double lr = s.lr * groups_[g].lr_mult;
-      torch_groups.emplace_back(params[g], std::make_unique<torch::optim::SGDOptions>(
-          torch::optim::SGDOptions(lr).momentum(s.momentum).dampening(s.dampening)
-              .weight_decay(s.weight_decay * groups_[g].decay_mult).nesterov(s.nesterov)));
-      initial_lrs_.push_back(lr);
-    }
-    optimizer_ = std::make_unique<torch::optim::SGD>(std::move(torch_groups), torch::optim::SGDOptions(s.lr));
-  } else {
-    throw ConfigError(describe_location(opath + ".type", o.optimizer.at("type")) + ": unknown optimizer '" +
-                      optimizer_type_ + "'" + did_you_mean(optimizer_type_, {"AdamW", "Adam", "SGD"}));
+  build_groups(model, params);
+  std::vector<OptimizerParamGroup> groups;
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    groups.push_back({params[g], groups_[g].lr_mult, groups_[g].decay_mult});
+    initial_lrs_.push_back(settings_.optimizer->lr() * groups_[g].lr_mult);
   }
+  optimizer_ = settings_.optimizer->make(groups);
 }
+
+std::shared_ptr<OptimWrapper> build_optim_wrapper(const ConfigNode& node, const std::string& path) {
+  if (!node.is_map() || node.has("type")) return build<OptimWrapper>(node, path);
+  ConfigNode typed = node;
+  typed["type"] = make_scalar(std::string("OptimWrapper"));
+  typed.find("type")->set_loc(node.loc());
+  return build<OptimWrapper>(typed, path);
+}
+
+std::shared_ptr<OptimWrapper> build_optim_wrapper(const ConfigNode& node, const std::string& path,
+                                                  torch::nn::Module& model) {
+  auto wrapper = build_optim_wrapper(node, path);
+  wrapper->attach(model);
+  return wrapper;
+}
+
+torch::optim::Optimizer& OptimWrapper::attached_optimizer() const {
+  if (!optimizer_) throw Error(settings_.path + ": the optim wrapper is used before attach(model)");
+  return *optimizer_;
+}
+
+std::string OptimWrapper::optimizer_type() const { return settings_.optimizer->type(); }
 
 OptimWrapper::~OptimWrapper() = default;
 
-void OptimWrapper::build_groups(const ConfigNode& paramwise, const std::string& path, torch::nn::Module& model,
-                                std::vector<std::vector<torch::Tensor>>& params) {
-  const auto pw = read_options<ParamwiseOptions>(paramwise, path);
+void OptimWrapper::build_groups(torch::nn::Module& model, std::vector<std::vector<torch::Tensor>>& params) {
+  const std::string path = settings_.path + ".paramwise_cfg";
+  const auto pw = read_options<ParamwiseOptions>(settings_.paramwise_cfg, path);
   std::vector<std::pair<std::string, CustomKeyOptions>> keys;
   if (!pw.custom_keys.is_null()) {
-    if (!pw.custom_keys.is_map()) throw ConfigError(path + ".custom_keys: expected a map {name: {lr_mult, decay_mult}}");
+    if (!pw.custom_keys.is_map())
+      throw ConfigError(path + ".custom_keys: expected a map {name: {lr_mult, decay_mult}}");
     for (const auto& [key, value] : pw.custom_keys.items())
       keys.emplace_back(key, read_options<CustomKeyOptions>(value, path + ".custom_keys." + key));
     // mmengine: alphabetical, then longest first (stable), so the most specific key wins.
@@ -192,7 +164,8 @@ void OptimWrapper::build_groups(const ConfigNode& paramwise, const std::string& 
   // (module prefix, module): the root itself, then every submodule. include_self would need the
   // root to live in a shared_ptr, which callers need not guarantee.
   std::vector<std::pair<std::string, torch::nn::Module*>> modules{{"", &model}};
-  for (const auto& item : model.named_modules("", /*include_self=*/false)) modules.emplace_back(item.key(), item.value().get());
+  for (const auto& item : model.named_modules("", /*include_self=*/false))
+    modules.emplace_back(item.key(), item.value().get());
   for (const auto& [prefix, module] : modules) {
     const bool norm = is_norm_module(*module);
     for (const auto& p : module->named_parameters(/*recurse=*/false)) {
@@ -210,8 +183,10 @@ void OptimWrapper::build_groups(const ConfigNode& paramwise, const std::string& 
       }
       if (!custom) {
         const bool bias = p.key() == "bias";
-        if (norm && pw.norm_decay_mult) decay_mult = *pw.norm_decay_mult;
-        else if (bias && pw.bias_decay_mult) decay_mult = *pw.bias_decay_mult;
+        if (norm && pw.norm_decay_mult)
+          decay_mult = *pw.norm_decay_mult;
+        else if (bias && pw.bias_decay_mult)
+          decay_mult = *pw.bias_decay_mult;
         if (bias && !norm && pw.bias_lr_mult) lr_mult = *pw.bias_lr_mult;
       }
       auto [it, inserted] = group_of.emplace(std::make_pair(lr_mult, decay_mult), groups_.size());
@@ -223,28 +198,32 @@ void OptimWrapper::build_groups(const ConfigNode& paramwise, const std::string& 
       params[it->second].push_back(p.value());
     }
   }
-  if (groups_.empty()) throw ConfigError("optim_wrapper: the model has no trainable parameters");
+  if (groups_.empty()) throw ConfigError(settings_.path + ": the model has no trainable parameters");
   if (!unused.empty()) {
-    throw ConfigError(path + ".custom_keys: key '" + unused.front() +
-                      "' matches no trainable parameter name (e.g. '" + groups_[0].names[0] + "')");
+    throw ConfigError(path + ".custom_keys: key '" + unused.front() + "' matches no trainable parameter name (e.g. '" +
+                      groups_[0].names[0] + "')");
   }
 }
 
 void OptimWrapper::initialize_count_status(int64_t iter, int64_t max_iters) {
   inner_count_ = iter;
   max_counts_ = max_iters;
-  divisible_counts_ = max_iters / accumulative_counts_ * accumulative_counts_;
+  const int64_t counts = settings_.accumulative_counts;
+  divisible_counts_ = max_iters / counts * counts;
   remainder_counts_ = max_iters - divisible_counts_;
 }
 
 bool OptimWrapper::update_params(const torch::Tensor& loss) {
+  const int64_t counts = settings_.accumulative_counts;
   double factor = 1.0;
-  if (accumulative_counts_ > 1) {
-    if (max_counts_ < 0 || inner_count_ < divisible_counts_) factor = static_cast<double>(accumulative_counts_);
-    else factor = static_cast<double>(remainder_counts_);
+  if (counts > 1) {
+    if (max_counts_ < 0 || inner_count_ < divisible_counts_)
+      factor = static_cast<double>(counts);
+    else
+      factor = static_cast<double>(remainder_counts_);
   }
   const int64_t next = inner_count_ + 1;
-  const bool update = next % accumulative_counts_ == 0 || next == max_counts_;
+  const bool update = next % counts == 0 || next == max_counts_;
   if (grad_sync_) grad_sync_->prepare(update);
   (factor == 1.0 ? loss : loss / factor).backward();
   if (grad_sync_) grad_sync_->finish();
@@ -254,15 +233,16 @@ bool OptimWrapper::update_params(const torch::Tensor& loss) {
 }
 
 void OptimWrapper::step_and_zero() {
-  if (clip_max_norm_) {
+  torch::optim::Optimizer& optimizer = attached_optimizer();
+  if (settings_.clip_max_norm) {
     std::vector<torch::Tensor> with_grad;
-    for (const auto& g : optimizer_->param_groups())
+    for (const auto& g : optimizer.param_groups())
       for (const auto& p : g.params())
         if (p.grad().defined()) with_grad.push_back(p);
-    last_grad_norm_ = torch::nn::utils::clip_grad_norm_(with_grad, *clip_max_norm_, clip_norm_type_);
+    last_grad_norm_ = torch::nn::utils::clip_grad_norm_(with_grad, *settings_.clip_max_norm, settings_.clip_norm_type);
   }
-  optimizer_->step();
-  optimizer_->zero_grad();
+  optimizer.step();
+  optimizer.zero_grad();
 }
 
 std::vector<double> OptimWrapper::lrs() const {
@@ -271,9 +251,9 @@ std::vector<double> OptimWrapper::lrs() const {
   return out;
 }
 
-size_t OptimWrapper::num_values() const { return optimizer_->param_groups().size(); }
-double OptimWrapper::value(size_t i) const { return optimizer_->param_groups().at(i).options().get_lr(); }
-void OptimWrapper::set_value(size_t i, double v) { optimizer_->param_groups().at(i).options().set_lr(v); }
+size_t OptimWrapper::num_values() const { return attached_optimizer().param_groups().size(); }
+double OptimWrapper::value(size_t i) const { return attached_optimizer().param_groups().at(i).options().get_lr(); }
+void OptimWrapper::set_value(size_t i, double v) { attached_optimizer().param_groups().at(i).options().set_lr(v); }
 
 void OptimWrapper::scale_lr(double ratio) {
   for (size_t i = 0; i < num_values(); ++i) {
@@ -286,8 +266,9 @@ io::Value OptimWrapper::state_dict() const {
   io::Value state = io::Value::dict();
   io::Value groups = io::Value::list();
   int64_t index = 0;
-  for (size_t g = 0; g < optimizer_->param_groups().size(); ++g) {
-    const auto& group = optimizer_->param_groups()[g];
+  const torch::optim::Optimizer& optimizer = attached_optimizer();
+  for (size_t g = 0; g < optimizer.param_groups().size(); ++g) {
+    const auto& group = optimizer.param_groups()[g];
     io::Value info = io::Value::dict();
     info.set("lr", value(g)).set("initial_lr", initial_lrs_[g]);
     info.set("lr_mult", groups_[g].lr_mult).set("decay_mult", groups_[g].decay_mult);
@@ -295,34 +276,25 @@ io::Value OptimWrapper::state_dict() const {
     for (const auto& p : group.params()) {
       const int64_t id = index++;
       ids.push_back(id);
-      auto it = optimizer_->state().find(state_key(p));
-      if (it == optimizer_->state().end()) continue;  // never stepped
-      io::Value s = io::Value::dict();
-      auto adam = [&](auto* a) {
-        // float32 scalar step tensor, as PyTorch >= 1.12 stores it
-        s.set("step", torch::tensor(static_cast<float>(a->step())));
-        s.set("exp_avg", a->exp_avg()).set("exp_avg_sq", a->exp_avg_sq());
-        if (a->max_exp_avg_sq().defined()) s.set("max_exp_avg_sq", a->max_exp_avg_sq());
-      };
-      if (auto* a = dynamic_cast<torch::optim::AdamWParamState*>(it->second.get())) adam(a);
-      else if (auto* b = dynamic_cast<torch::optim::AdamParamState*>(it->second.get())) adam(b);
-      else if (auto* m = dynamic_cast<torch::optim::SGDParamState*>(it->second.get())) {
-        if (m->momentum_buffer().defined()) s.set("momentum_buffer", m->momentum_buffer());
-      }
+      auto it = optimizer.state().find(state_key(p));
+      if (it == optimizer.state().end()) continue;  // never stepped
+      io::Value s = settings_.optimizer->save_state(*it->second);
+      if (s.size() == 0) continue;
       state.set(id, s);
     }
     info.set("params", ids);
     groups.push_back(info);
   }
   io::Value out = io::Value::dict();
-  out.set("state", state).set("param_groups", groups).set("type", optimizer_type_);
+  out.set("state", state).set("param_groups", groups).set("type", optimizer_type());
   return out;
 }
 
 void OptimWrapper::load_state_dict(const io::Value& sd) {
-  if (const io::Value* type = sd.find("type"); type && type->as_string() != optimizer_type_) {
-    throw Error("checkpoint: optimizer is " + type->as_string() + " but the config builds " + optimizer_type_);
+  if (const io::Value* type = sd.find("type"); type && type->as_string() != optimizer_type()) {
+    throw Error("checkpoint: optimizer is " + type->as_string() + " but the config builds " + optimizer_type());
   }
+  torch::optim::Optimizer& optimizer = attached_optimizer();
   const io::Value& groups = sd.at("param_groups");
   const io::Value& state = sd.at("state");
   if (groups.size() != num_values()) {
@@ -334,7 +306,7 @@ void OptimWrapper::load_state_dict(const io::Value& sd) {
     const io::Value& info = groups.elements()[g];
     set_value(g, info.at("lr").as_double());
     if (const io::Value* init = info.find("initial_lr")) initial_lrs_[g] = init->as_double();
-    const auto& params = optimizer_->param_groups()[g].params();
+    const auto& params = optimizer.param_groups()[g].params();
     if (info.at("params").size() != params.size()) {
       throw Error("checkpoint: optimizer group " + std::to_string(g) + " has " +
                   std::to_string(info.at("params").size()) + " parameters, the model " + std::to_string(params.size()));
@@ -350,24 +322,8 @@ void OptimWrapper::load_state_dict(const io::Value& sd) {
                       " has a different shape than the parameter");
         return t->as_tensor().detach().clone().to(p.device());
       };
-      if (optimizer_type_ == "SGD") {
-        auto buf = copy("momentum_buffer");
-        if (!buf.defined()) continue;
-        auto m = std::make_unique<torch::optim::SGDParamState>();
-        m->momentum_buffer(buf);
-        optimizer_->state()[state_key(p)] = std::move(m);
-        continue;
-      }
-      auto fill = [&](auto a) {
-        const io::Value& step = s->at("step");
-        a->step(step.is_tensor() ? static_cast<int64_t>(step.as_tensor().item<double>()) : step.as_int());
-        a->exp_avg(copy("exp_avg"));
-        a->exp_avg_sq(copy("exp_avg_sq"));
-        a->max_exp_avg_sq(copy("max_exp_avg_sq"));
-        optimizer_->state()[state_key(p)] = std::move(a);
-      };
-      if (optimizer_type_ == "AdamW") fill(std::make_unique<torch::optim::AdamWParamState>());
-      else fill(std::make_unique<torch::optim::AdamParamState>());
+      auto loaded = settings_.optimizer->load_state(*s, copy);
+      if (loaded) optimizer.state()[state_key(p)] = std::move(loaded);
     }
   }
 }

@@ -180,8 +180,12 @@ Runner::Runner(const Config& config, const RunnerLaunch& launch) : config_(confi
   }
 
   amp_ = launch.amp;
-  if (const ConfigNode* ow = root.find_path("optim_wrapper.type"); ow && ow->is_scalar())
-    amp_ = amp_ || ow->scalar_value() == "AmpOptimWrapper";
+  // The optim wrapper is read now (its errors come before the model is built, and AmpOptimWrapper
+  // turns autocast on); it is attached to the model's parameters when training first needs it.
+  if (const ConfigNode* ow = root.find("optim_wrapper"); ow && !ow->is_null()) {
+    optim_ = build_optim_wrapper(*ow, "optim_wrapper");
+    amp_ = amp_ || optim_->amp();
+  }
   if (amp_) check_amp_supported();
 
   // The model: same seed on every rank, then rank 0's weights broadcast anyway.
@@ -227,8 +231,8 @@ const DatasetMeta* Runner::dataset_meta() {
 }
 
 OptimWrapper& Runner::optim_wrapper() {
-  if (!optim_) {
-    optim_ = RunnerInternal::build_optim_wrapper(*this);
+  if (!optim_ || !optim_->attached()) {
+    RunnerInternal::attach_optim_wrapper(*this);
     if (launch_.amp && !optim_->amp()) DETSEQ_INFO("--amp: bf16 autocast on {}", device_.str());
   }
   return *optim_;

@@ -158,7 +158,7 @@ class Runner {
   std::shared_ptr<Detector> model_;
   std::shared_ptr<DataLoader> train_loader_, val_loader_, test_loader_;
   std::vector<std::shared_ptr<Metric>> val_metrics_, test_metrics_;
-  std::unique_ptr<OptimWrapper> optim_;
+  std::shared_ptr<OptimWrapper> optim_;  // built with the runner, attached to the model on first use
   std::vector<std::shared_ptr<ParamScheduler>> schedulers_;
   std::vector<std::shared_ptr<Hook>> hooks_;
   MessageHub hub_;

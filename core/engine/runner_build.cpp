@@ -53,9 +53,11 @@ std::vector<std::shared_ptr<Metric>> RunnerInternal::build_evaluator(Runner& run
   return out;
 }
 
-std::unique_ptr<OptimWrapper> RunnerInternal::build_optim_wrapper(Runner& runner) {
+void RunnerInternal::attach_optim_wrapper(Runner& runner) {
   const ConfigNode& root = runner.config_.root;
-  auto optim = std::make_unique<OptimWrapper>(root.at("optim_wrapper", "optim_wrapper"), "optim_wrapper", *runner.model_);
+  if (!runner.optim_) throw ConfigError("optim_wrapper: training needs an optim_wrapper section (e.g. from a _base_ schedule)");
+  OptimWrapper* optim = runner.optim_.get();
+  optim->attach(*runner.model_);
   // mmengine's Runner.scale_lr: the configured batch size per process (the loader's default is 1).
   const ConfigNode* bs = root.find_path("train_dataloader.batch_size");
   const int64_t batch = bs && !bs->is_null() ? bs->as<int64_t>("train_dataloader.batch_size") : 1;
@@ -67,7 +69,6 @@ std::unique_ptr<OptimWrapper> RunnerInternal::build_optim_wrapper(Runner& runner
                 root.find_path("auto_scale_lr.base_batch_size")->scalar_value(), world * batch, world, batch, *ratio,
                 before, optim->lrs().at(0));
   }
-  return optim;
 }
 
 std::vector<std::shared_ptr<ParamScheduler>> RunnerInternal::build_schedulers(Runner& runner) {

@@ -142,7 +142,7 @@ std::string Runner::save_checkpoint(const std::string& filename) {
   io::Value ckpt = io::Value::dict();
   ckpt.set("meta", meta);
   ckpt.set("state_dict", io::state_dict_to_value(io::module_state_dict(*model_)));
-  if (optim_) ckpt.set("optimizer", optim_->state_dict());
+  if (optim_ && optim_->attached()) ckpt.set("optimizer", optim_->state_dict());
   if (schedulers_built_) {
     io::Value list = io::Value::list();
     for (auto& s : schedulers_) list.push_back(scheduler_state(*s));

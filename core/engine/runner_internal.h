@@ -18,7 +18,7 @@ struct RunnerInternal {
   static std::vector<std::shared_ptr<Metric>> build_evaluator(Runner& runner, const std::string& key);
   static std::vector<std::shared_ptr<ParamScheduler>> build_schedulers(Runner& runner);
   // optim_wrapper, its lrs scaled by auto_scale_lr when enabled (before any scheduler reads them).
-  static std::unique_ptr<OptimWrapper> build_optim_wrapper(Runner& runner);
+  static void attach_optim_wrapper(Runner& runner);
   // runner_checkpoint.cpp. Before the first loop: reads the checkpoint named by `resume`
   // (`auto`/true: the work dir's last_checkpoint), adopting its seed when the config sets none,
   // so that the data loaders built afterwards shuffle as in the interrupted run.

@@ -1,5 +1,7 @@
 #include "core/registry/options.h"
 
+#include <cctype>
+
 #include "core/util/strings.h"
 
 namespace detseq {
@@ -23,7 +25,17 @@ void OptionReader::RuleChecker::fail(int64_t index, const std::string& expected,
   // A default that breaks its own rule is a programming error, but still reported in config terms.
   const std::string location =
       where ? describe_location(path, *where) : describe_location(path, reader->node_) + " (the default)";
-  throw ConfigError(location + ": expected " + expected + ", got " + got);
+  // A misspelt string choice gets a did-you-mean, as unknown keys and types do (not numbers: "5"
+  // is not a typo of "50").
+  std::string hint;
+  const std::string one_of = "one of ";
+  if (starts_with(expected, one_of) && !got.empty() && !std::isdigit(static_cast<unsigned char>(got[0])) &&
+      got[0] != '-' && got != "true" && got != "false") {
+    std::vector<std::string> choices;
+    for (const auto& c : split(expected.substr(one_of.size()), ',')) choices.push_back(trim(c));
+    hint = did_you_mean(got, choices);
+  }
+  throw ConfigError(location + ": expected " + expected + ", got " + got + hint);
 }
 
 void OptionReader::assign(ComponentCfg& field, const ConfigNode* child, const std::string& path) {

@@ -124,7 +124,11 @@ TEST(OptionRules, DescribeShowsRulesAndNestedRows) {
 
 TEST(OptionRules, NestedDefaultsPrintAsAMap) {
   RuleBackboneOptions o;
-  EXPECT_EQ(options_detail::yaml_text(o.inner), "num_layers: 6\ndropout: 0.10000000000000001");
+  EXPECT_EQ(options_detail::yaml_text(o.inner), "num_layers: 6\ndropout: 0.1");
+  // Doubles print as the shortest text that reads back exactly.
+  EXPECT_EQ(make_scalar(0.1 + 0.2).scalar_value(), "0.30000000000000004");
+  EXPECT_EQ(make_scalar(1e-4).scalar_value(), "0.0001");
+  EXPECT_EQ(make_scalar(2.0).scalar_value(), "2.0");
 }
 
 }  // namespace

@@ -70,7 +70,8 @@ inline void run_parity(const std::string& what, const std::string& dir, const st
   Config cfg = load_config(std::string(DETSEQ_SOURCE_DIR) + "/" + config,
                            {"model.init_cfg.checkpoint=" + dir + "/init.pth"});
   auto model = build<Detector>(cfg.root.at("model"), "model");
-  OptimWrapper optim(cfg.root.at("optim_wrapper"), "optim_wrapper", *model);
+  const auto optim_owner = build_optim_wrapper(cfg.root.at("optim_wrapper"), "optim_wrapper", *model);
+  OptimWrapper& optim = *optim_owner;
   const Batch batch = load_parity_batch(dir);
   auto ref = load_tensors(dir + "/steps.pth");
   const auto ref_norms = ref.at("grad_norm");

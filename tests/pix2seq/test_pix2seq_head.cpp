@@ -138,10 +138,10 @@ TEST(Pix2SeqHead, InferenceRuleOptionsAreCheckedWithSuggestions) {
     }
     return std::string("<no error>");
   };
-  EXPECT_NE(error("stop: nevr").find("model.head.stop (test:4): expected one of at_end, never, got nevr"),
+  EXPECT_NE(error("stop: nevr").find("model.head.stop (test:4): expected one of at_end, never, got nevr — did you mean 'never'?"),
             std::string::npos)
       << error("stop: nevr");
-  EXPECT_NE(error("box_source: logit").find("expected one of token, logits, got logit"), std::string::npos)
+  EXPECT_NE(error("box_source: logit").find("expected one of token, logits, got logit — did you mean 'logits'?"), std::string::npos)
       << error("box_source: logit");
   EXPECT_NE(error("constraints: ful").find("one of none, class_slots, full"), std::string::npos);
   EXPECT_NE(error("suppress_tokens: [eos]").find("end, noise"), std::string::npos);
