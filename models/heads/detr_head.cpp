@@ -53,12 +53,10 @@ DETRHead::DETRHead(const DETRHeadOptions& options) : options_(options) {
 
   SetCriterionConfig crit;
   crit.num_classes = num_logits_;
-  crit.no_object_weight = options.no_object_weight;
-  crit.loss_cls_weight = options.loss_cls_weight;
-  crit.loss_bbox_weight = options.loss_bbox_weight;
-  crit.loss_iou_weight = options.loss_iou_weight;
-  criterion_ = std::make_unique<SetCriterion>(
-      crit, std::shared_ptr<const Matcher>(build<Matcher>(options.matcher)));
+  crit.loss_cls = build<Loss>(options.loss_cls);
+  crit.loss_bbox = build<Loss>(options.loss_bbox);
+  crit.loss_iou = build<Loss>(options.loss_iou);
+  criterion_ = std::make_unique<SetCriterion>(crit, std::shared_ptr<const Matcher>(build<Matcher>(options.matcher)));
   io::apply_init_cfg(*this, options.init_cfg);
 }
 
@@ -88,8 +86,8 @@ std::vector<SetTarget> DETRHead::make_targets(const Batch& batch, const torch::D
   std::vector<SetTarget> targets;
   for (int64_t i = 0; i < batch.size(); ++i) {
     const auto& meta = batch.metas[i];
-    const Instances inst = i < static_cast<int64_t>(batch.instances.size()) ? batch.instances[i].targets()
-                                                                            : Instances::empty();
+    const Instances inst =
+        i < static_cast<int64_t>(batch.instances.size()) ? batch.instances[i].targets() : Instances::empty();
     // DETR normalises by the image size before padding (the mask-based positions match it).
     const double w = meta.img_width > 0 ? meta.img_width : batch.images.size(-1);
     const double h = meta.img_height > 0 ? meta.img_height : batch.images.size(-2);

@@ -2,7 +2,8 @@
 // positions from the padding mask, the DETR transformer, `query_embed` (num_queries learned
 // queries), `class_embed` (num_classes + 1; the last class is "no object") and `bbox_embed` (a
 // 3-layer MLP + sigmoid -> normalised cxcywh) applied to every decoder layer's output.
-// Losses: SetCriterion (Hungarian matching, CE + L1 + GIoU, aux losses d0..). Prediction:
+// Losses: SetCriterion (Hungarian matching; loss_cls, loss_bbox, loss_iou from the `loss` family;
+// aux losses d0..). Prediction:
 // softmax, drop no-object, best class per query, top max_per_img, boxes in original pixels.
 #pragma once
 #include <torch/nn/modules/conv.h>
@@ -25,10 +26,9 @@ struct DETRHeadOptions {
   DETRTransformerOptions transformer;
   ComponentCfg positional_encoding = ComponentCfg::of("SinePositionalEncoding");
   ComponentCfg matcher = ComponentCfg::of("HungarianMatcher");
-  double no_object_weight = 0.1;
-  double loss_cls_weight = 1.0;
-  double loss_bbox_weight = 5.0;
-  double loss_iou_weight = 2.0;
+  ComponentCfg loss_cls = ComponentCfg::of("CrossEntropyLoss").with("bg_cls_weight", 0.1);
+  ComponentCfg loss_bbox = ComponentCfg::of("L1Loss").with("loss_weight", 5.0);
+  ComponentCfg loss_iou = ComponentCfg::of("GIoULoss").with("loss_weight", 2.0);
   int64_t max_per_img = 100;
   int64_t num_logits = 0;
   std::vector<int64_t> label_to_logit;
@@ -37,17 +37,15 @@ struct DETRHeadOptions {
   void visit(V& v) {
     v("num_classes", num_classes, "object classes (an extra no-object logit is added)").positive();
     v("in_channels", in_channels, "channels of the last feature map (filled in by the detector)").positive();
-    v("embed_dims", embed_dims, "transformer width; a 1x1 input_proj maps in_channels to it if they differ")
-        .positive();
+    v("embed_dims", embed_dims, "transformer width; a 1x1 input_proj maps in_channels to it if they differ").positive();
     v("num_queries", num_queries, "object queries").positive();
     v("transformer", transformer, "the encoder-decoder transformer");
     v("positional_encoding", positional_encoding,
       "positional_encoding: SinePositionalEncoding | LearnedPositionalEncoding; 2 * num_feats = embed_dims");
     v("matcher", matcher, "matcher: HungarianMatcher {cost_class, cost_bbox, cost_giou}");
-    v("no_object_weight", no_object_weight, "CE weight of the no-object class (DETR eos_coef)").non_negative();
-    v("loss_cls_weight", loss_cls_weight, "weight of loss_cls").non_negative();
-    v("loss_bbox_weight", loss_bbox_weight, "weight of loss_bbox (L1)").non_negative();
-    v("loss_iou_weight", loss_iou_weight, "weight of loss_iou (GIoU)").non_negative();
+    v("loss_cls", loss_cls, "loss: classification over every query; bg_cls_weight = DETR's eos_coef");
+    v("loss_bbox", loss_bbox, "loss: L1 of matched normalised cxcywh boxes / num_boxes");
+    v("loss_iou", loss_iou, "loss: GIoU loss of matched boxes / num_boxes");
     v("max_per_img", max_per_img, "detections kept per image (<= num_queries)").positive();
     v("num_logits", num_logits,
       "classifier outputs before no-object; 0 = num_classes (official DETR COCO checkpoints: 91)")

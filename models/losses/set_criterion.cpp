@@ -7,7 +7,11 @@
 namespace detseq {
 
 SetCriterion::SetCriterion(const SetCriterionConfig& cfg, std::shared_ptr<const Matcher> matcher)
-    : cfg_(cfg), matcher_(std::move(matcher)) {}
+    : cfg_(cfg), matcher_(std::move(matcher)) {
+  if (!cfg_.loss_cls) cfg_.loss_cls = build<Loss>(ComponentCfg::of("CrossEntropyLoss").with("bg_cls_weight", 0.1));
+  if (!cfg_.loss_bbox) cfg_.loss_bbox = build<Loss>(ComponentCfg::of("L1Loss").with("loss_weight", 5.0));
+  if (!cfg_.loss_iou) cfg_.loss_iou = build<Loss>(ComponentCfg::of("GIoULoss").with("loss_weight", 2.0));
+}
 
 double SetCriterion::normaliser(const std::vector<SetTarget>& targets, const torch::Device& device) {
   double count = 0;
@@ -21,9 +25,8 @@ LossDict SetCriterion::layer_losses(const torch::Tensor& logits, const torch::Te
                                     const std::vector<SetTarget>& targets, double num_boxes) const {
   const int64_t b = logits.size(0), q = logits.size(1), c1 = logits.size(2);
   if (c1 != cfg_.num_classes + 1 || static_cast<int64_t>(targets.size()) != b) {
-    throw Error("SetCriterion: logits " + c10::str(logits.sizes()) + " do not fit " +
-                std::to_string(cfg_.num_classes) + " classes + no-object and " + std::to_string(targets.size()) +
-                " targets");
+    throw Error("SetCriterion: logits " + c10::str(logits.sizes()) + " do not fit " + std::to_string(cfg_.num_classes) +
+                " classes + no-object and " + std::to_string(targets.size()) + " targets");
   }
   const auto dev = logits.device();
   auto target_classes = torch::full({b, q}, cfg_.num_classes, torch::TensorOptions().dtype(torch::kLong).device(dev));
@@ -38,13 +41,8 @@ LossDict SetCriterion::layer_losses(const torch::Tensor& logits, const torch::Te
     src_boxes.push_back(boxes[i].index_select(0, qi));
     tgt_boxes.push_back(t.boxes.index_select(0, ti).to(boxes.dtype()));
   }
-  auto class_weight = torch::ones({c1}, logits.options());
-  class_weight[cfg_.num_classes] = cfg_.no_object_weight;
   LossDict out;
-  out["loss_cls"] =
-      cfg_.loss_cls_weight * torch::nn::functional::cross_entropy(
-                                 logits.reshape({b * q, c1}), target_classes.reshape({b * q}),
-                                 torch::nn::functional::CrossEntropyFuncOptions().weight(class_weight));
+  out["loss_cls"] = cfg_.loss_cls->forward(logits.reshape({b * q, c1}), target_classes.reshape({b * q}));
   if (src_boxes.empty()) {
     // Still part of the graph so every parameter gets a (zero) gradient.
     out["loss_bbox"] = boxes.sum() * 0.0;
@@ -52,17 +50,16 @@ LossDict SetCriterion::layer_losses(const torch::Tensor& logits, const torch::Te
     return out;
   }
   auto src = torch::cat(src_boxes), tgt = torch::cat(tgt_boxes);
-  out["loss_bbox"] = cfg_.loss_bbox_weight * (src - tgt).abs().sum() / num_boxes;
-  auto giou = box_ops::generalized_box_iou_aligned(box_ops::cxcywh_to_xyxy(src), box_ops::cxcywh_to_xyxy(tgt));
-  out["loss_iou"] = cfg_.loss_iou_weight * (1 - giou).sum() / num_boxes;
+  out["loss_bbox"] = cfg_.loss_bbox->forward(src, tgt, num_boxes);
+  out["loss_iou"] = cfg_.loss_iou->forward(box_ops::cxcywh_to_xyxy(src), box_ops::cxcywh_to_xyxy(tgt), num_boxes);
   return out;
 }
 
 LossDict SetCriterion::operator()(const torch::Tensor& logits, const torch::Tensor& boxes,
                                   const std::vector<SetTarget>& targets) const {
   if (logits.dim() != 4 || boxes.dim() != 4) {
-    throw Error("SetCriterion: expected logits [L, B, Q, C+1] and boxes [L, B, Q, 4], got " +
-                c10::str(logits.sizes()) + " and " + c10::str(boxes.sizes()));
+    throw Error("SetCriterion: expected logits [L, B, Q, C+1] and boxes [L, B, Q, 4], got " + c10::str(logits.sizes()) +
+                " and " + c10::str(boxes.sizes()));
   }
   const double num_boxes = normaliser(targets, logits.device());
   const int64_t layers = logits.size(0);

@@ -1,9 +1,9 @@
-// DETR's set loss: Hungarian matching per image, then
+// DETR's set loss: Hungarian matching per image, then (losses from the `loss` family)
 //   loss_cls  = cross-entropy over every query (unmatched -> no-object class, weighted
-//               `no_object_weight`), weighted mean as torch's CE with class weights;
+//               `bg_cls_weight`), weighted mean as torch's CE with class weights;
 //   loss_bbox = L1 of matched normalised cxcywh boxes / num_boxes;
-//   loss_iou  = (1 - GIoU) of matched boxes / num_boxes;
-// each multiplied by its loss weight. num_boxes = targets summed over all processes / world
+//   loss_iou  = (1 - GIoU) of matched boxes (as xyxy) / num_boxes;
+// each multiplied by its loss_weight. num_boxes = targets summed over all processes / world
 // size, at least 1. Auxiliary decoder layers give d0.loss_cls, d0.loss_bbox, ... (mmdet names).
 #pragma once
 #include <torch/types.h>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/interfaces/model.h"
+#include "models/losses/loss.h"
 #include "models/matchers/hungarian_matcher.h"
 
 namespace detseq {
@@ -22,10 +23,8 @@ struct SetTarget {
 
 struct SetCriterionConfig {
   int64_t num_classes = 80;
-  double no_object_weight = 0.1;
-  double loss_cls_weight = 1.0;
-  double loss_bbox_weight = 5.0;
-  double loss_iou_weight = 2.0;
+  // Unset: DETR's CrossEntropyLoss {bg_cls_weight: 0.1}, L1Loss {loss_weight: 5}, GIoULoss {loss_weight: 2}.
+  std::shared_ptr<const Loss> loss_cls, loss_bbox, loss_iou;
 };
 
 class SetCriterion {

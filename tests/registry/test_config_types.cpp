@@ -54,6 +54,9 @@ std::string family_of(const std::vector<std::string>& keys) {
       {"decoding", "decoding"},
       {"optim_wrapper", "optim_wrapper"},
       {"optimizer", "optimizer"},
+      {"loss_cls", "loss"},
+      {"loss_bbox", "loss"},
+      {"loss_iou", "loss"},
   };
   // default_hooks.<name> is a hook whatever its name: look one level further up.
   for (size_t i = keys.size(); i-- > 0;) {
@@ -167,6 +170,9 @@ TEST(ConfigTypes, FamiliesOfThisChangeAreListed) {
            {"optimizer", "AdamW"},
            {"optimizer", "Adam"},
            {"optimizer", "SGD"},
+           {"loss", "CrossEntropyLoss"},
+           {"loss", "L1Loss"},
+           {"loss", "GIoULoss"},
        }) {
     EXPECT_NE(store.find(family, type), nullptr) << family << " " << type;
   }
