@@ -33,26 +33,48 @@ io::Value scheduler_state(ParamScheduler& s) {
   return v;
 }
 
-// The checkpoint `resume` names: a path, or auto/true -> <work_dir>/last_checkpoint, or load_from.
-std::optional<std::string> resume_path(Runner& r) {
+// The file <work_dir>/last_checkpoint names, resolved wherever the command runs from: it holds an
+// absolute path; a relative one (older files, or mmengine's) is tried from the current directory;
+// a work dir that was moved or copied finds its checkpoint by file name. "" when there is none.
+std::string read_last_checkpoint(const std::string& work_dir) {
+  const fs::path marker = fs::path(work_dir) / "last_checkpoint";
+  if (!fs::exists(marker)) return "";
+  std::ifstream in(marker);
+  std::string recorded;
+  std::getline(in, recorded);
+  if (recorded.empty()) return "";
+  const fs::path named(recorded);
+  if (fs::exists(named)) return recorded;
+  const fs::path beside = fs::path(work_dir) / named.filename();
+  if (fs::exists(beside)) return beside.string();
+  throw Error("resume: " + marker.string() + " names " + recorded + ", which does not exist (nor does " +
+              beside.string() + "); pass the checkpoint with --resume PATH");
+}
+
+// The checkpoint `resume` names: a path, or auto/true -> <work_dir>/last_checkpoint, else
+// load_from (`from_load_from`: a weights-only file there is loaded as weights, not resumed).
+struct ResumeSource {
+  std::string path;
+  bool from_load_from = false;
+};
+std::optional<ResumeSource> resume_source(Runner& r) {
   const ConfigNode* node = r.config().root.find("resume");
   if (!node || node->is_null()) return std::nullopt;
   std::string value = node->as<std::string>("resume");
   if (value == "false" || value == "False" || value.empty()) return std::nullopt;
   if (value == "auto" || value == "true" || value == "True") {
-    const fs::path marker = fs::path(r.work_dir()) / "last_checkpoint";
-    if (fs::exists(marker)) {
-      std::ifstream in(marker);
-      std::string path;
-      std::getline(in, path);
-      if (!path.empty()) return path;
-    }
+    if (std::string last = read_last_checkpoint(r.work_dir()); !last.empty()) return ResumeSource{last};
     if (const ConfigNode* lf = r.config().root.find("load_from"); lf && !lf->is_null())
-      return lf->as<std::string>("load_from");
+      return ResumeSource{lf->as<std::string>("load_from"), true};
     DETSEQ_INFO("resume: no last_checkpoint in {}; training from scratch", r.work_dir());
     return std::nullopt;
   }
-  return value;
+  return ResumeSource{value};
+}
+
+bool has_training_state(const io::Value& ckpt) {
+  const io::Value* meta = ckpt.is_dict() ? ckpt.find("meta") : nullptr;
+  return meta && meta->is_dict() && meta->contains("iter");
 }
 
 // The first floating-point weight or buffer holding NaN / Inf, or "".
@@ -113,7 +135,9 @@ void validate_resume_meta(const io::Value& ckpt, const std::string& path, const 
 }  // namespace
 
 void Runner::mark_last_checkpoint(const std::string& path) {
-  if (dist::is_main_process()) io::write_file_atomic((fs::path(work_dir_) / "last_checkpoint").string(), path + "\n");
+  // Absolute, so that `--resume auto` finds it from any directory (read_last_checkpoint).
+  if (dist::is_main_process())
+    io::write_file_atomic((fs::path(work_dir_) / "last_checkpoint").string(), fs::absolute(path).string() + "\n");
 }
 
 std::string Runner::save_checkpoint(const std::string& filename) {
@@ -171,9 +195,19 @@ void Runner::load_checkpoint(const std::string& path, bool resume, bool strict) 
 
 std::optional<io::Value> RunnerInternal::read_resume_checkpoint(Runner& r) {
   if (r.loaded_) return std::nullopt;
-  const auto path = resume_path(r);
-  if (!path) return std::nullopt;
+  const auto source = resume_source(r);
+  if (!source) return std::nullopt;
+  const std::string* path = &source->path;
   io::Value ckpt = io::read_checkpoint(*path);
+  if (source->from_load_from && !has_training_state(ckpt)) {
+    // A fresh work dir, `--resume auto` and pretrained weights in load_from: start from them.
+    const auto report = io::load_model_checkpoint(*r.model_, ckpt, *path, io::model_checkpoint_mapping(r.config_.root),
+                                                  /*strict=*/false);
+    DETSEQ_INFO("resume: no last_checkpoint in {}; load_from {} holds weights only, training starts from them: {}",
+                r.work_dir(), *path, report.summary());
+    r.loaded_ = true;
+    return std::nullopt;
+  }
   validate_resume_meta(ckpt, *path, r.config_.root);
   DETSEQ_INFO("resuming from {}", *path);
   const io::Value* meta = ckpt.find("meta");

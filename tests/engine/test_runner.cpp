@@ -7,6 +7,7 @@
 
 #include "core/config/yaml_io.h"
 #include "core/engine/runner.h"
+#include "core/io/checkpoint.h"
 #include "core/util/error.h"
 #include "tests/engine/toy.h"
 
@@ -96,6 +97,45 @@ custom_hooks:
   EXPECT_EQ(resumed->iter(), 12);
   // Validation used the EMA weights in both runs.
   EXPECT_EQ(full->message_hub().latest("val/toy/mae"), resumed->message_hub().latest("val/toy/mae"));
+}
+
+// `--resume auto` in a fresh work dir with weights-only load_from starts from those weights (as
+// load_from alone does), and a work dir that was moved still finds its last checkpoint.
+TEST(Runner, ResumeAutoUsesWeightsOnlyLoadFromAndSurvivesAMovedWorkDir) {
+  const std::string first = temp_dir("weights_src");
+  Runner::from_config(toy_config(first, "train_cfg: {max_epochs: 1}"))->train();
+  EXPECT_EQ(lines_of(fs::path(first) / "last_checkpoint").at(0), fs::absolute(first + "/epoch_1.pth").string());
+  const std::string weights = first + "/weights_only.pth";
+  io::write_checkpoint(weights,
+                       io::Value::dict().set("state_dict", io::read_checkpoint(first + "/epoch_1.pth").at("state_dict")));
+
+  const std::string extra = "train_cfg: {max_epochs: 1}\ncustom_hooks: [{type: RecorderHook}]\nload_from: " + weights;
+  g_record() = {};
+  Runner::from_config(toy_config(temp_dir("plain_load"), extra))->train();
+  const auto plain = g_record().losses;
+  g_record() = {};
+  RunnerLaunch launch;
+  launch.resume = "auto";
+  Runner::from_config(toy_config(temp_dir("auto_load"), extra), launch)->train();
+  ASSERT_EQ(plain.size(), 4u);
+  EXPECT_EQ(g_record().losses, plain) << "resume auto + weights-only load_from must train from those weights";
+
+  // Move the first work dir: last_checkpoint's absolute path is gone, the file name still resolves.
+  const std::string moved = temp_dir("moved");
+  fs::rename(first, moved);
+  auto resumed = Runner::from_config(toy_config(moved, "train_cfg: {max_epochs: 2}"), launch);
+  resumed->train();
+  EXPECT_EQ(resumed->iter(), 8);
+  EXPECT_EQ(resumed->epoch(), 2);
+  // A last_checkpoint naming a file that exists nowhere is an error naming both places.
+  std::ofstream(fs::path(moved) / "last_checkpoint") << "/nowhere/epoch_9.pth\n";
+  try {
+    Runner::from_config(toy_config(moved, "train_cfg: {max_epochs: 3}"), launch)->train();
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("names /nowhere/epoch_9.pth, which does not exist"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Runner, CheckpointIsReadableByPythonTorchLoad) {
