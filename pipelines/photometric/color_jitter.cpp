@@ -17,19 +17,16 @@ struct ColorJitterOptions {
   double brightness = 0, contrast = 0, saturation = 0, hue = 0;
   template <class V>
   void visit(V& v) {
-    v("brightness", brightness, "factor drawn from [max(0, 1-b), 1+b]");
-    v("contrast", contrast, "factor drawn from [max(0, 1-c), 1+c]");
-    v("saturation", saturation, "factor drawn from [max(0, 1-s), 1+s]");
-    v("hue", hue, "hue shift drawn from [-h, h] turns, h <= 0.5");
+    v("brightness", brightness, "factor drawn from [max(0, 1-b), 1+b]").non_negative();
+    v("contrast", contrast, "factor drawn from [max(0, 1-c), 1+c]").non_negative();
+    v("saturation", saturation, "factor drawn from [max(0, 1-s), 1+s]").non_negative();
+    v("hue", hue, "hue shift drawn from [-h, h] turns").range(0.0, 0.5);
   }
 };
 
 class ColorJitter : public Transform {
  public:
-  explicit ColorJitter(const ColorJitterOptions& o) : o_(o) {
-    if (o.brightness < 0 || o.contrast < 0 || o.saturation < 0 || o.hue < 0 || o.hue > 0.5)
-      throw ConfigError("ColorJitter: brightness/contrast/saturation must be >= 0 and hue in [0, 0.5]");
-  }
+  explicit ColorJitter(const ColorJitterOptions& o) : o_(o) {}
   bool apply(Sample& s, Rng& rng) override {
     std::array<int, 4> order{0, 1, 2, 3};
     std::shuffle(order.begin(), order.end(), rng);
@@ -59,10 +56,10 @@ struct PhotoMetricDistortionOptions {
   double hue_delta = 18;
   template <class V>
   void visit(V& v) {
-    v("brightness_delta", brightness_delta, "add U(-d, d) to every pixel");
-    v("contrast_range", contrast_range, "[lo, hi] multiplicative contrast");
-    v("saturation_range", saturation_range, "[lo, hi] multiplicative saturation");
-    v("hue_delta", hue_delta, "hue shift U(-d, d) in OpenCV 8-bit hue units (180 = full turn)");
+    v("brightness_delta", brightness_delta, "add U(-d, d) to every pixel").range(0.0, 255.0);
+    v("contrast_range", contrast_range, "[lo, hi] multiplicative contrast").non_negative();
+    v("saturation_range", saturation_range, "[lo, hi] multiplicative saturation").non_negative();
+    v("hue_delta", hue_delta, "hue shift U(-d, d) in OpenCV 8-bit hue units (180 = full turn)").range(0.0, 180.0);
   }
 };
 
@@ -70,8 +67,8 @@ class PhotoMetricDistortion : public Transform {
  public:
   explicit PhotoMetricDistortion(const PhotoMetricDistortionOptions& o) : o_(o) {
     auto check = [](const std::vector<double>& r, const char* key) {
-      if (r.size() != 2 || r[0] > r[1] || r[0] < 0)
-        throw ConfigError(std::string("PhotoMetricDistortion: ") + key + " must be [lo, hi] with 0 <= lo <= hi");
+      if (r.size() != 2 || r[0] > r[1])
+        throw ConfigError(std::string("PhotoMetricDistortion: ") + key + " must be [lo, hi] with lo <= hi");
     };
     check(o.contrast_range, "contrast_range");
     check(o.saturation_range, "saturation_range");

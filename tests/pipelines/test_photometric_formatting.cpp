@@ -62,6 +62,22 @@ TEST(Photometric, ColourTransformsAreSeededAndChangeOnlyPixels) {
   make("{type: ColorJitter, hue: 0.0}")->apply(h, rng);
   EXPECT_TRUE(torch::equal(h.image, gradient_sample().image));
   EXPECT_THROW(make("{type: ColorJitter, hue: 0.7}"), Error);
+  // Declared rules name the key.
+  auto error_of = [&](const std::string& cfg) {
+    try {
+      make(cfg);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("<no error>");
+  };
+  EXPECT_NE(error_of("{type: ColorJitter, brightness: -0.1}").find("brightness"), std::string::npos);
+  EXPECT_NE(error_of("{type: ColorJitter, hue: 0.7}").find("expected a value in [0, 0.5], got 0.7"), std::string::npos);
+  EXPECT_NE(error_of("{type: PhotoMetricDistortion, contrast_range: [-1, 1]}").find("contrast_range.0"),
+            std::string::npos);
+  EXPECT_NE(error_of("{type: PhotoMetricDistortion, hue_delta: 200}").find("hue_delta"), std::string::npos);
+  EXPECT_NE(error_of("{type: PhotoMetricDistortion, saturation_range: [1.5, 0.5]}").find("lo <= hi"),
+            std::string::npos);
 }
 
 TEST(Formatting, FilterAnnotationsRemovesSmallBoxesAndEmptySamples) {
