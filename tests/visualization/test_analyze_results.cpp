@@ -1,0 +1,74 @@
+// analyze-results on coco_tiny8: perfect predictions score 1 on every image with boxes, the best
+// and worst are drawn into good/ and bad/, foreign ids are errors.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "core/evaluation/coco_json.h"
+
+namespace fs = std::filesystem;
+
+namespace detseq {
+namespace {
+
+int run(const std::string& args, const fs::path& log) {
+  const std::string cmd = std::string(DETSEQ_BINARY) + " " + args + " > " + log.string() + " 2>&1";
+  return std::system(cmd.c_str());
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+std::vector<std::string> files_in(const fs::path& d) {
+  std::vector<std::string> out;
+  if (!fs::exists(d)) return out;
+  for (const auto& e : fs::directory_iterator(d)) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(AnalyzeResults, PerfectAndBrokenPredictionsAreRankedAndDrawn) {
+  const std::string src = DETSEQ_SOURCE_DIR;
+  const CocoGroundTruth gt = coco::load_ground_truth(src + "/tests/data/coco_tiny8/annotations/instances.json");
+  ASSERT_GE(gt.images.size(), 4u);
+  // Perfect on every image but the first, whose boxes are all predicted 40 px to the right.
+  std::vector<CocoResult> results;
+  for (const auto& a : gt.annotations) {
+    CocoResult r{a.image_id, a.category_id, a.bbox, 0.9};
+    if (a.image_id == gt.images[0].id) r.bbox[0] += 40 + a.bbox[2];
+    results.push_back(r);
+  }
+  const fs::path dir = fs::temp_directory_path() / "detseq_test_analyze_results";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  coco::write_results((dir / "results.json").string(), results);
+  const std::string config = src + "/configs/detr/detr_r18_tiny8_cpu.yaml";
+  ASSERT_EQ(run("analyze-results " + config + " " + (dir / "results.json").string() + " --show-dir " +
+                    (dir / "show").string() + " --topk 2",
+                dir / "log.txt"),
+            0)
+      << slurp(dir / "log.txt");
+  const auto good = files_in(dir / "show" / "good"), bad = files_in(dir / "show" / "bad");
+  ASSERT_EQ(good.size(), 2u) << slurp(dir / "log.txt");
+  ASSERT_EQ(bad.size(), 2u);
+  for (const auto& f : good) EXPECT_NE(f.find("_1.000.jpg"), std::string::npos) << f;
+  // The shifted image is the worst: its name (file stem) with mAP 0.
+  const std::string stem = fs::path(gt.images[0].file_name).stem().string();
+  EXPECT_NE(std::find(bad.begin(), bad.end(), stem + "_0.000.jpg"), bad.end()) << bad[0] << " " << bad[1];
+  EXPECT_NE(slurp(dir / "log.txt").find("8 images scored"), std::string::npos) << slurp(dir / "log.txt");
+
+  // A category the dataset lacks is a one-line error with exit 1.
+  std::ofstream(dir / "foreign.json") << R"([{"image_id": 1, "category_id": 12345, "bbox": [0, 0, 5, 5], "score": 1}])";
+  EXPECT_NE(run("analyze-results " + config + " " + (dir / "foreign.json").string() + " --show-dir " +
+                    (dir / "x").string(),
+                dir / "log2.txt"),
+            0);
+  EXPECT_NE(slurp(dir / "log2.txt").find("category_id 12345"), std::string::npos) << slurp(dir / "log2.txt");
+}
+
+}  // namespace
+}  // namespace detseq
