@@ -7,6 +7,8 @@
 #include <fstream>
 
 #include "core/evaluation/coco_json.h"
+#include "core/evaluation/error_analysis.h"
+#include "core/visualization/draw.h"
 
 namespace fs = std::filesystem;
 
@@ -68,6 +70,30 @@ TEST(AnalyzeResults, PerfectAndBrokenPredictionsAreRankedAndDrawn) {
                 dir / "log2.txt"),
             0);
   EXPECT_NE(slurp(dir / "log2.txt").find("category_id 12345"), std::string::npos) << slurp(dir / "log2.txt");
+}
+
+TEST(CocoErrorAnalysis, WritesEveryPlotAndReadsSupercategories) {
+  const std::string gt_path = std::string(DETSEQ_SOURCE_DIR) + "/tests/data/coco_tiny8/annotations/instances.json";
+  const auto super = coco::load_supercategories(gt_path);
+  ASSERT_EQ(super.size(), 80u);
+  EXPECT_EQ(super.at(1), "person");
+  EXPECT_EQ(super.at(18), "animal");  // dog
+  const CocoGroundTruth gt = coco::load_ground_truth(gt_path);
+  std::vector<CocoResult> perfect;
+  for (const auto& a : gt.annotations) perfect.push_back({a.image_id, a.category_id, a.bbox, 0.9});
+  const fs::path dir = fs::temp_directory_path() / "detseq_test_error_analysis";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  coco::write_results((dir / "results.json").string(), perfect);
+  ASSERT_EQ(run("coco-error-analysis " + gt_path + " " + (dir / "results.json").string() + " --out " +
+                    (dir / "out").string(),
+                dir / "log.txt"),
+            0)
+      << slurp(dir / "log.txt");
+  EXPECT_EQ(files_in(dir / "out" / "bbox").size(), 81u * 4);
+  const cv::Mat plot = vis::load_image((dir / "out" / "bbox" / "bbox-allclass-allarea.png").string());
+  EXPECT_GT(plot.cols, 400);
+  EXPECT_NE(slurp(dir / "log.txt").find("wrote 324 plots"), std::string::npos) << slurp(dir / "log.txt");
 }
 
 }  // namespace
