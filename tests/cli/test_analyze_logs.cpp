@@ -1,4 +1,5 @@
-// detseq analyze-logs cal-train-time on hand-written JSON-lines logs (LoggerHook's layout).
+// Analysis commands without pictures: analyze-logs cal-train-time on hand-written JSON-lines logs
+// (LoggerHook's layout) and get-flops on a small config.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -53,6 +54,19 @@ TEST(AnalyzeLogs, ClearErrors) {
   EXPECT_NE(r.out.find("bad.json:2: not a JSON object"), std::string::npos) << r.out;
   r = detseq::test::run_detseq("analyze-logs cal-train-time /nonexistent/scalars.json");
   EXPECT_NE(r.code, 0);
+}
+
+TEST(GetFlops, CountsAStagedDetectorAndRejectsBadShapes) {
+  const std::string config = std::string(DETSEQ_SOURCE_DIR) + "/configs/detr/detr_r18_tiny8_cpu.yaml";
+  const auto r = detseq::test::run_detseq("get-flops " + config + " --shape 64 96");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("Input shape: (64, 96)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Params: 11.4M"), std::string::npos) << r.out;
+  for (const char* row : {"backbone ", "neck ", "head ", "aten::convolution", "aten::bmm"})
+    EXPECT_NE(r.out.find(row), std::string::npos) << row << "\n" << r.out;
+  const auto bad = detseq::test::run_detseq("get-flops " + config + " --shape 0 5");
+  EXPECT_EQ(bad.code, 1) << bad.out;
+  EXPECT_NE(bad.out.find("outside 1..16384"), std::string::npos) << bad.out;
 }
 
 }  // namespace
