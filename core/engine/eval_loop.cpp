@@ -8,6 +8,7 @@
 
 #include "core/dist/dist.h"
 #include "core/engine/amp.h"
+#include "core/engine/run_guard.h"
 #include "core/engine/runner_internal.h"
 #include "core/logging/logging.h"
 #include "core/logging/progress_bar.h"
@@ -66,6 +67,19 @@ MetricResults RunnerInternal::run_eval(Runner& r, bool test) {
   r.set_mode(test ? RunnerMode::Test : RunnerMode::Val);
   if (test) r.test_outputs_.clear();
 
+  MetricResults results;
+  // Whatever the evaluation throws, the model leaves in the mode it came in with (run_guard.h).
+  guarded(r, test ? "test" : "validation", [&] { results = evaluate_phase(r, loader, metrics, test); }, [&] {
+    if (previous == RunnerMode::Train) r.model().train();
+    r.set_mode(previous);
+  });
+  if (previous == RunnerMode::Train) r.model().train();
+  r.set_mode(previous);
+  return results;
+}
+
+MetricResults RunnerInternal::evaluate_phase(Runner& r, DataLoader& loader, std::vector<std::shared_ptr<Metric>>& metrics,
+                                             bool test) {
   r.call_hooks([&](Hook& h) { test ? h.before_test(r) : h.before_val(r); });
   r.call_hooks([&](Hook& h) { test ? h.before_test_epoch(r) : h.before_val_epoch(r); });
   for (auto& m : metrics) m->reset(loader.dataset());
@@ -95,8 +109,6 @@ MetricResults RunnerInternal::run_eval(Runner& r, bool test) {
   for (const auto& [k, v] : results) r.message_hub().update_scalar(prefix + k, v);
   r.call_hooks([&](Hook& h) { test ? h.after_test_epoch(r, results) : h.after_val_epoch(r, results); });
   r.call_hooks([&](Hook& h) { test ? h.after_test(r) : h.after_val(r); });
-  if (previous == RunnerMode::Train) r.model().train();
-  r.set_mode(previous);
   return results;
 }
 
@@ -121,15 +133,22 @@ void RunnerInternal::process_metrics(std::vector<std::shared_ptr<Metric>>& metri
 
 MetricResults Runner::val() {
   const bool standalone = mode_ == RunnerMode::Idle;
-  if (standalone) call_hooks([&](Hook& h) { h.before_run(*this); });
-  auto results = RunnerInternal::run_eval(*this, false);
-  if (standalone) call_hooks([&](Hook& h) { h.after_run(*this); });
+  if (!standalone) return RunnerInternal::run_eval(*this, false);  // inside training: its guard closes the run
+  MetricResults results;
+  guarded(*this, "validation", [&] {
+    call_hooks([&](Hook& h) { h.before_run(*this); });
+    results = RunnerInternal::run_eval(*this, false);
+  }, [&] { call_hooks_noexcept(*this, "after_run", [&](Hook& h) { h.after_run(*this); }); });
+  call_hooks([&](Hook& h) { h.after_run(*this); });
   return results;
 }
 
 MetricResults Runner::test() {
-  call_hooks([&](Hook& h) { h.before_run(*this); });
-  auto results = RunnerInternal::run_eval(*this, true);
+  MetricResults results;
+  guarded(*this, "test", [&] {
+    call_hooks([&](Hook& h) { h.before_run(*this); });
+    results = RunnerInternal::run_eval(*this, true);
+  }, [&] { call_hooks_noexcept(*this, "after_run", [&](Hook& h) { h.after_run(*this); }); });
   call_hooks([&](Hook& h) { h.after_run(*this); });
   return results;
 }

@@ -71,6 +71,10 @@ class Hook {
 
   virtual void before_run(Runner&) {}
   virtual void after_run(Runner&) {}
+  // A stage stopped with an exception (`what`: its one-line message). Called first while the
+  // runner's guard (run_guard.h) unwinds, before it closes the open stages (after_train,
+  // after_run), so that a hook can undo what is half done (EMAHook swaps the training weights back).
+  virtual void on_exception(Runner&, const std::string& /*what*/) {}
 
   virtual void before_train(Runner&) {}
   virtual void after_train(Runner&) {}

@@ -28,6 +28,9 @@ struct RunnerInternal {
   static void load_or_resume(Runner& runner, const std::optional<io::Value>& resume_ckpt = std::nullopt);
   // train_loop.cpp
   static void run_train(Runner& runner);
+  static MetricResults evaluate_phase(Runner& runner, DataLoader& loader,
+                                      std::vector<std::shared_ptr<Metric>>& metrics, bool test);
+  static void train_iterations(Runner& runner, DataLoader& loader, OptimWrapper& optim, int64_t per_epoch);
   // eval_loop.cpp
   static MetricResults run_eval(Runner& runner, bool test);
   // Feeds one batch to the metrics, leaving out the repeats that pad this rank's share of a

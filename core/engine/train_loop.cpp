@@ -8,6 +8,7 @@
 #include "core/engine/amp.h"
 #include "core/engine/grad_sync.h"
 #include "core/engine/optim_wrapper.h"
+#include "core/engine/run_guard.h"
 #include "core/engine/param_scheduler.h"
 #include "core/engine/runner_internal.h"
 #include "core/engine/stop_signals.h"
@@ -113,6 +114,18 @@ void RunnerInternal::run_train(Runner& r) {
   DETSEQ_INFO("training {} {} ({} iterations, {} per epoch) from iteration {}", r.by_epoch_ ? r.max_epochs_ : r.max_iters_,
               r.by_epoch_ ? "epochs" : "iterations", r.max_iters_, per_epoch, r.iter_);
   r.call_hooks([&](Hook& h) { h.before_train(r); });
+  // From here on after_train runs whatever happens (run_guard.h).
+  guarded(r, "training", [&] { train_iterations(r, loader, optim, per_epoch); }, [&] {
+    call_hooks_noexcept(r, "after_train", [&](Hook& h) { h.after_train(r); });
+    r.model().train();
+    r.set_mode(RunnerMode::Idle);
+  });
+  r.call_hooks([&](Hook& h) { h.after_train(r); });
+  r.set_mode(RunnerMode::Idle);
+}
+
+// The epoch- or iteration-based loop of run_train, between before_train and after_train.
+void RunnerInternal::train_iterations(Runner& r, DataLoader& loader, OptimWrapper& optim, int64_t per_epoch) {
 
   auto start_epoch = [&] {
     r.train_batch_ = r.take_resume_batch();
@@ -166,8 +179,6 @@ void RunnerInternal::run_train(Runner& r) {
     r.call_hooks([&](Hook& h) { h.after_train_epoch(r); });
   }
   if (stop_signal != 0) finish_interrupted(r, stop_signal);
-  r.call_hooks([&](Hook& h) { h.after_train(r); });
-  r.set_mode(RunnerMode::Idle);
 }
 
 void Runner::train() {
@@ -188,8 +199,10 @@ void Runner::train() {
       DETSEQ_INFO("removed {} (left by a save that was killed)", f);
   }
   StopSignalGuard signals;
-  call_hooks([&](Hook& h) { h.before_run(*this); });
-  RunnerInternal::run_train(*this);
+  guarded(*this, "train", [&] {
+    call_hooks([&](Hook& h) { h.before_run(*this); });
+    RunnerInternal::run_train(*this);
+  }, [&] { call_hooks_noexcept(*this, "after_run", [&](Hook& h) { h.after_run(*this); }); });
   call_hooks([&](Hook& h) { h.after_run(*this); });
 }
 

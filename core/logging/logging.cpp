@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "core/logging/progress_bar.h"
+#include "core/logging/run_log.h"
 #include "core/util/error.h"
 
 namespace detseq {
@@ -71,6 +72,16 @@ std::shared_ptr<spdlog::logger> logger() {
   std::lock_guard<std::mutex> lock(g_mutex);
   if (!g_logger) g_logger = make_console_logger();
   return g_logger;
+}
+
+void log_to_file_only(const std::string& message) {
+  const auto log = logger();
+  spdlog::details::log_msg msg(log->name(), spdlog::level::err, message);
+  for (const auto& sink : log->sinks()) {
+    if (dynamic_cast<ProgressAwareSink*>(sink.get())) continue;  // the console: the CLI prints the error there
+    sink->log(msg);
+    sink->flush();
+  }
 }
 
 void set_log_rank(int rank) {

@@ -65,6 +65,10 @@ class EMAHook : public Hook {
   void after_val_epoch(Runner& r, const MetricResults&) override { swap(r); }
   void before_test_epoch(Runner& r) override { swap(r); }
   void after_test_epoch(Runner& r, const MetricResults&) override { swap(r); }
+  // An evaluation that failed between the two swaps leaves the averaged weights in the model.
+  void on_exception(Runner& r, const std::string&) override {
+    if (swapped_) swap(r);
+  }
 
   void before_save_checkpoint(Runner&, io::Value& ckpt) override {
     if (steps_ == 0) return;
@@ -98,6 +102,7 @@ class EMAHook : public Hook {
 
   void swap(Runner& r) {
     if (steps_ == 0) return;  // nothing averaged yet: evaluate the model as it is
+    swapped_ = !swapped_;
     torch::NoGradGuard no_grad;
     for (auto& p : io::module_state_dict(r.model())) {
       auto& avg = ema_[p.key()];
@@ -110,6 +115,7 @@ class EMAHook : public Hook {
   EMAHookOptions o_;
   io::StateDict ema_;
   int64_t steps_ = 0;
+  bool swapped_ = false;  // the model holds the averaged weights (between before_ and after_*_epoch)
 };
 
 }  // namespace
