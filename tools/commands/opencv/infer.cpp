@@ -1,4 +1,5 @@
 // detseq infer CONFIG CHECKPOINT PATH... [--out-dir outputs] [--score-thr 0.3] [--batch-size 1]
+// detseq infer CONFIG CHECKPOINT VIDEO | --camera-id N [--max-frames N]   (video_inference.h)
 // Runs the model on image files or folders (no annotations), writes <out-dir>/vis/<name> with the
 // predictions drawn (score >= --score-thr) and <out-dir>/predictions.json with every detection.
 // An image that cannot be read is reported (one line naming it) and skipped; the others' results
@@ -17,6 +18,7 @@
 #include "core/visualization/det_visualizer.h"
 #include "tools/command.h"
 #include "tools/commands/opencv/image_inputs.h"
+#include "tools/commands/opencv/video_inference.h"
 
 namespace detseq::cli {
 namespace {
@@ -28,6 +30,8 @@ struct Options {
   double score_thr = 0.3;
   int batch_size = 1, threads = 0;
   bool allow_partial = false;
+  int camera_id = -1;  // >= 0: read frames from this camera
+  int64_t max_frames = 0;
 };
 
 nlohmann::json to_json(const Detections& d, const std::string& file, const std::vector<std::string>& classes) {
@@ -51,6 +55,20 @@ nlohmann::json to_json(const Detections& d, const std::string& file, const std::
 int run(Options o) {
   apply_threads_flag(o.threads, o.cfg_options);
   if (o.batch_size <= 0) throw Error("--batch-size must be positive");
+  const bool video = o.inputs.size() == 1 && is_video_file(o.inputs[0]);
+  if (o.camera_id >= 0 || video) {
+    if (o.camera_id >= 0 && !o.inputs.empty())
+      throw Error("--camera-id reads a camera; give no image or video paths with it");
+    VideoInferenceOptions v;
+    v.config = o.config, v.checkpoint = o.checkpoint, v.cfg_options = o.cfg_options;
+    if (o.camera_id >= 0) v.camera_id = o.camera_id;
+    else v.video = o.inputs[0];
+    v.out_dir = o.out_dir, v.score_thr = o.score_thr, v.max_frames = o.max_frames, v.allow_partial = o.allow_partial;
+    return run_video_inference(v);
+  }
+  if (o.inputs.empty()) throw Error("give image files, folders or one video (or --camera-id N)");
+  for (const auto& in : o.inputs)
+    if (is_video_file(in)) throw Error(in + ": a video goes alone (one video per run), not with images");
   const auto files = collect_images(o.inputs);
   const Config config = load_config(o.config, o.cfg_options);
   RunnerLaunch launch;
@@ -112,12 +130,18 @@ int run(Options o) {
   return 1;
 }
 
-DETSEQ_COMMAND("infer", "detect objects in image files or folders (no annotations); writes drawn images + JSON",
+DETSEQ_COMMAND("infer",
+               "detect objects in image files or folders, a video or a camera (no annotations); writes drawn "
+               "images or an annotated video + JSON",
                [](CLI::App& app) {
                  auto o = std::make_shared<Options>();
                  app.add_option("config", o->config, "config file (YAML); its test pipeline prepares the images")->required();
                  app.add_option("checkpoint", o->checkpoint, "checkpoint (.pth)")->required()->check(CLI::ExistingFile);
-                 app.add_option("inputs", o->inputs, "image files and/or folders")->required();
+                 app.add_option("inputs", o->inputs, "image files and/or folders, or one video file");
+                 app.add_option("--camera-id", o->camera_id, "read frames from this camera (OpenCV index)")
+                     ->check(CLI::NonNegativeNumber);
+                 app.add_option("--max-frames", o->max_frames, "video / camera: stop after this many frames (0: all)")
+                     ->check(CLI::NonNegativeNumber);
                  app.add_option("--out-dir", o->out_dir, "output folder (vis/ images, predictions.json)");
                  app.add_option("--score-thr", o->score_thr, "draw predictions with at least this score");
                  app.add_option("--batch-size", o->batch_size, "images per forward pass");
