@@ -1,10 +1,11 @@
 // detseq browse-dataset CONFIG [--output-dir DIR] [--phase train|val|test] [-n N]: runs a phase's
-// dataset pipeline and writes each resulting image with its boxes and class names drawn. The
-// pipeline's Normalize and PackDetInputs steps are left out so that the pixels stay displayable;
-// every other step (and its randomness, epoch 0) is the loader's.
+// dataset pipeline and writes each resulting image with its boxes and class names drawn. Every step
+// but PackDetInputs runs (with its randomness, epoch 0), and a Normalize is inverted for display,
+// so padding shows the value the model sees (Pad after Normalize: the mean colour), not black.
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "core/config/config.h"
 #include "core/interfaces/data.h"
@@ -12,6 +13,7 @@
 #include "core/util/error.h"
 #include "core/visualization/draw.h"
 #include "tools/command.h"
+#include "tools/commands/opencv/phase_dataset.h"
 
 namespace detseq::cli {
 namespace {
@@ -25,28 +27,32 @@ struct Options {
   bool crowd = true;
 };
 
+// The mean and std of the pipeline's Normalize step, if it has one.
+std::optional<std::pair<std::vector<double>, std::vector<double>>> normalization(const Config& config,
+                                                                               const std::string& phase) {
+  const std::string key = phase + "_dataloader.dataset.pipeline";
+  const ConfigNode* pipeline = config.root.find_path(key);
+  if (!pipeline || !pipeline->is_sequence()) return std::nullopt;
+  for (size_t i = 0; i < pipeline->size(); ++i) {
+    const ConfigNode& step = (*pipeline)[i];
+    const ConfigNode* type = step.is_map() ? step.find("type") : nullptr;
+    if (!type || !type->is_scalar() || type->scalar_value() != "Normalize") continue;
+    std::vector<double> mean{123.675, 116.28, 103.53}, std{58.395, 57.12, 57.375};  // Normalize's defaults
+    const std::string at = key + "." + std::to_string(i);
+    if (const ConfigNode* m = step.find("mean")) mean = m->as<std::vector<double>>(at + ".mean");
+    if (const ConfigNode* d = step.find("std")) std = d->as<std::vector<double>>(at + ".std");
+    if (mean.size() != 3 || std.size() != 3) throw Error(at + ": Normalize needs 3 means and 3 stds");
+    return std::make_pair(mean, std);
+  }
+  return std::nullopt;
+}
+
 int run(const Options& o) {
   torch::set_num_threads(1);
   const Config config = load_config(o.config, o.cfg_options);
-  if (o.phase != "train" && o.phase != "val" && o.phase != "test")
-    throw Error("--phase must be train, val or test, got '" + o.phase + "'");
-  const std::string key = o.phase + "_dataloader";
-  const ConfigNode* ds_node = config.root.find_path(key + ".dataset");
-  if (!ds_node || !ds_node->is_map()) throw Error(config.filename + ": no '" + key + ".dataset' in the config");
-  ConfigNode dataset_cfg = *ds_node;
-  if (ConfigNode* pipeline = dataset_cfg.find("pipeline"); pipeline && pipeline->is_sequence()) {
-    ConfigNode kept = ConfigNode::sequence(pipeline->loc());
-    for (const auto& step : pipeline->elements()) {
-      const ConfigNode* type = step.is_map() ? step.find("type") : nullptr;
-      const std::string t = type && type->is_scalar() ? type->scalar_value() : "";
-      if (t != "Normalize" && t != "PackDetInputs") kept.push_back(step);
-    }
-    *pipeline = kept;
-  }
-  auto dataset = build<Dataset>(dataset_cfg, key + ".dataset");
-  int64_t seed = 0;
-  if (const ConfigNode* s = config.root.find_path(key + ".seed")) seed = s->as<int64_t>(key + ".seed");
-  else if (const ConfigNode* e = config.root.find_path("env_cfg.seed"); e && !e->is_null()) seed = e->as<int64_t>("env_cfg.seed");
+  auto dataset = build_phase_dataset(config, o.phase, [](const std::string& type) { return type != "PackDetInputs"; });
+  const int64_t seed = phase_seed(config, o.phase);
+  const auto norm = normalization(config, o.phase);
 
   vis::ClassStyle style;
   style.classes = dataset->metainfo().classes;
@@ -59,7 +65,9 @@ int run(const Options& o) {
     std::optional<Sample> s = dataset->get(static_cast<size_t>(i), rng);
     if (!s) continue;
     torch::Tensor image = s->image;
-    if (image.scalar_type() != torch::kUInt8) image = image.clamp(0, 255).to(torch::kUInt8);
+    if (norm && image.scalar_type() == torch::kFloat)  // HWC: x * std + mean per channel
+      image = image * torch::tensor(norm->second, torch::kFloat) + torch::tensor(norm->first, torch::kFloat);
+    if (image.scalar_type() != torch::kUInt8) image = image.round().clamp(0, 255).to(torch::kUInt8);
     cv::Mat canvas = vis::tensor_to_mat(image);
     Instances shown = o.crowd ? s->instances : s->instances.targets();
     vis::draw_boxes(canvas, vis::BoxSet::from(shown), style);

@@ -10,6 +10,7 @@
 #include "core/visualization/draw.h"
 #include "core/visualization/line_plot.h"
 #include "tools/command.h"
+#include "tools/commands/json_log.h"
 
 namespace detseq::cli {
 namespace {
@@ -22,23 +23,6 @@ struct Options {
 };
 
 using Line = nlohmann::json;
-
-std::vector<Line> read_log(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw Error("cannot read log '" + path + "' (expected a JSON-lines file such as <work_dir>/<time>/vis_data/scalars.json)");
-  std::vector<Line> lines;
-  std::string text;
-  int64_t n = 0;
-  while (std::getline(f, text)) {
-    ++n;
-    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-    Line j = Line::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object())
-      throw Error(path + ":" + std::to_string(n) + ": not a JSON object (one object per line expected)");
-    lines.push_back(std::move(j));
-  }
-  return lines;
-}
 
 // The log key that `wanted` names: itself, or a key ending in "/<wanted>" (e.g. bbox_mAP ->
 // coco/bbox_mAP).
@@ -82,7 +66,7 @@ std::vector<std::string> run_names(const std::vector<std::string>& paths) {
 int run(const Options& o) {
   if (o.keys.empty()) throw Error("plot-logs: give at least one key with --keys (e.g. --keys loss lr bbox_mAP)");
   std::vector<std::vector<Line>> logs;
-  for (const auto& p : o.logs) logs.push_back(read_log(p));
+  for (const auto& p : o.logs) logs.push_back(read_json_log(p));
   const auto names = run_names(o.logs);
   std::vector<vis::PlotPanel> panels;
   for (const auto& key : o.keys) {
