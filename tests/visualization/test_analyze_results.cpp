@@ -16,7 +16,9 @@ namespace detseq {
 namespace {
 
 int run(const std::string& args, const fs::path& log) {
-  const std::string cmd = std::string(DETSEQ_BINARY) + " " + args + " > " + log.string() + " 2>&1";
+  // From the source folder: the config's data_root is relative to it, as for a user in the checkout.
+  const std::string cmd = "cd " + std::string(DETSEQ_SOURCE_DIR) + " && " + std::string(DETSEQ_BINARY) + " " + args +
+                          " > " + log.string() + " 2>&1";
   return std::system(cmd.c_str());
 }
 
