@@ -3,12 +3,16 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 
 namespace detseq::vis {
 namespace {
+
+// Series with at most this many points (validation metrics) are drawn with a marker per point.
+constexpr size_t kMarkerMaxPoints = 30;
 
 const cv::Scalar kBlack(0, 0, 0), kGrid(225, 225, 225), kAxis(60, 60, 60);
 const int kFont = cv::FONT_HERSHEY_SIMPLEX;
@@ -71,6 +75,12 @@ PanelAxes panel_axes(const std::vector<PlotPanel>& panels, size_t index, const P
       x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
     }
   if (!std::isfinite(x0)) return ax;
+  if (L.share_x) {
+    for (const auto& panel : panels)
+      for (const auto& s : panel.series)
+        for (const auto& [x, y] : s.points)
+          if (std::isfinite(x) && std::isfinite(y)) x0 = std::min(x0, x), x1 = std::max(x1, x);
+  }
   if (x1 == x0) x0 -= 0.5, x1 += 0.5;
   if (y1 == y0) {
     const double pad = y0 == 0 ? 1.0 : std::fabs(y0) * 0.1;
@@ -130,8 +140,10 @@ cv::Mat render_plot(const std::vector<PlotPanel>& panels, const PlotLayout& L) {
       const int h = std::min(rotated.rows, img.rows - y), w = std::min(rotated.cols, std::max(0, a.x - x));
       if (h > 0 && w > 0) rotated(cv::Rect(0, 0, w, h)).copyTo(img(cv::Rect(x, y, w, h)));
     }
-    // Lines, clipped to the plotting area.
+    // Lines, clipped to the plotting area; sparse series (validation points) also get markers,
+    // drawn unclipped so that a point on the border stays whole.
     cv::Mat area_view = img(a);
+    std::vector<cv::Point> drawn;  // pixels the curves pass through, for placing the legend
     for (const auto& s : panel.series) {
       std::vector<std::pair<double, double>> pts = s.points;
       std::stable_sort(pts.begin(), pts.end(), [](const auto& u, const auto& v) { return u.first < v.first; });
@@ -139,18 +151,38 @@ cv::Mat render_plot(const std::vector<PlotPanel>& panels, const PlotLayout& L) {
       std::vector<cv::Point> poly;
       for (const auto& [x, y] : pts)
         if (std::isfinite(x) && std::isfinite(y)) poly.push_back(ax.to_pixel(x, y) - a.tl());
-      if (poly.size() == 1) cv::circle(area_view, poly[0], 3, c, cv::FILLED, cv::LINE_AA);
       if (poly.size() > 1) cv::polylines(area_view, poly, false, c, 2, cv::LINE_AA);
+      if (!poly.empty() && poly.size() <= kMarkerMaxPoints)
+        for (const auto& q : poly) cv::circle(img, q + a.tl(), 4, c, cv::FILLED, cv::LINE_AA);
+      for (size_t i = 0; i < poly.size(); ++i) {
+        drawn.push_back(poly[i] + a.tl());
+        if (i + 1 < poly.size()) {  // samples along the segment, every few pixels
+          const cv::Point d = poly[i + 1] - poly[i];
+          const int steps = std::max(std::abs(d.x), std::abs(d.y)) / 4;
+          for (int k = 1; k < steps; ++k) drawn.push_back(poly[i] + a.tl() + d * k / steps);
+        }
+      }
     }
-    // Legend: top-right corner of the plotting area.
-    int ly = a.y + 8;
+    // Legend: in the corner of the plotting area that covers the fewest curve pixels.
     int widest = 0;
     for (const auto& s : panel.series) widest = std::max(widest, text_width(s.name, 0.45));
-    const int lx = a.x + a.width - widest - 40;
-    cv::rectangle(img, {lx - 6, ly - 4}, {a.x + a.width - 6, ly + 18 * static_cast<int>(panel.series.size()) + 2},
-                  cv::Scalar(255, 255, 255), cv::FILLED);
-    cv::rectangle(img, {lx - 6, ly - 4}, {a.x + a.width - 6, ly + 18 * static_cast<int>(panel.series.size()) + 2},
-                  kGrid, 1);
+    const int box_w = widest + 40, box_h = 18 * static_cast<int>(panel.series.size()) + 6;
+    const std::array<cv::Point, 4> corners = {cv::Point{a.x + a.width - 6 - box_w, a.y + 4},
+                                              cv::Point{a.x + 6, a.y + 4},
+                                              cv::Point{a.x + a.width - 6 - box_w, a.y + a.height - 4 - box_h},
+                                              cv::Point{a.x + 6, a.y + a.height - 4 - box_h}};
+    cv::Rect box(corners[0], cv::Size(box_w, box_h));
+    size_t fewest = std::numeric_limits<size_t>::max();
+    for (const auto& corner : corners) {
+      const cv::Rect r(corner, cv::Size(box_w, box_h));
+      const size_t covered = static_cast<size_t>(
+          std::count_if(drawn.begin(), drawn.end(), [&](const cv::Point& q) { return r.contains(q); }));
+      if (covered < fewest) fewest = covered, box = r;
+    }
+    cv::rectangle(img, box, cv::Scalar(255, 255, 255), cv::FILLED);
+    cv::rectangle(img, box, kGrid, 1);
+    int ly = box.y + 4;
+    const int lx = box.x + 6;
     for (const auto& s : panel.series) {
       const cv::Scalar c(s.color[0], s.color[1], s.color[2]);
       cv::line(img, {lx, ly + 7}, {lx + 22, ly + 7}, c, 3);

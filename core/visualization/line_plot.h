@@ -27,6 +27,8 @@ struct PlotLayout {
   int panel_height = 320;
   // Pixel box of the plotting area inside each panel (axes drawn on its left and bottom edges).
   int margin_left = 90, margin_right = 20, margin_top = 34, margin_bottom = 52;
+  // Every panel spans the x range of all of them (training and validation curves line up).
+  bool share_x = true;
 };
 
 // "Nice" tick positions (steps of 1, 2 or 5 x 10^k) covering [lo, hi], about `target` of them.

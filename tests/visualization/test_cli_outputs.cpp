@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/visualization/draw.h"
+#include "core/visualization/line_plot.h"
 #include "core/visualization/palette.h"
 
 namespace fs = std::filesystem;
@@ -42,6 +43,34 @@ int count_colour(const cv::Mat& img, const Rgb& c) {
 }
 
 }  // namespace
+
+// mmengine's validation lines have no `iter`, only `step` = epoch: they are placed at the epoch's
+// last training iteration. Without --out the PNG goes beside the first log, and the message says
+// where, in the singular for one panel and one run.
+TEST(CliPlotLogs, MmengineValidationStepsLandOnTheIterationAxis) {
+  const fs::path d = fresh_dir("plot_mmengine");
+  {
+    std::ofstream a(d / "scalars.json");
+    for (int it = 10; it <= 40; it += 10) {
+      a << "{\"loss\": 1.0, \"time\": 0.1, \"epoch\": " << (it <= 20 ? 1 : 2) << ", \"iter\": " << it << "}\n";
+      if (it % 20 == 0) a << "{\"coco/bbox_mAP\": 0.5, \"step\": " << it / 20 << "}\n";
+    }
+  }
+  ASSERT_EQ(run("plot-logs " + (d / "scalars.json").string() + " --keys bbox_mAP", d / "log.txt"), 0)
+      << slurp(d / "log.txt");
+  EXPECT_NE(slurp(d / "log.txt").find("wrote " + (d / "curves.png").string() + " (1 panel, 1 run)"), std::string::npos)
+      << slurp(d / "log.txt");
+  // With the loss panel (iterations 10..40) the axes are shared: the validation point of epoch 1
+  // sits at iteration 20, a third of the way across (at "step" 1 it would be off the left edge).
+  ASSERT_EQ(run("plot-logs " + (d / "scalars.json").string() + " --keys loss bbox_mAP", d / "log2.txt"), 0);
+  const cv::Mat img = load_image((d / "curves.png").string());
+  ASSERT_EQ(img.rows, 2 * 320);
+  const PlotLayout L;
+  const int width = L.width - L.margin_left - L.margin_right, height = L.panel_height - L.margin_top - L.margin_bottom;
+  const int x = L.margin_left + static_cast<int>(std::lround((20.0 - 10.0) / 30.0 * (width - 1)));
+  const int y = L.panel_height + L.margin_top + height / 2;
+  EXPECT_GT(count_colour(img(cv::Rect(x - 3, y - 3, 7, 7)), default_color(0)), 10) << "no marker at iteration 20";
+}
 
 TEST(CliPlotLogs, TwoRunsThreeKeysToPng) {
   const fs::path d = fresh_dir("plot");

@@ -3,6 +3,7 @@
 // line with "step"/"iter"/"epoch" and scalar keys; a key may be missing from some lines).
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/util/error.h"
@@ -18,7 +19,7 @@ namespace fs = std::filesystem;
 
 struct Options {
   std::vector<std::string> logs, keys;
-  std::string out = "curves.png", x_key = "iter";
+  std::string out, x_key = "iter";  // out: empty = curves.png next to the first log
   int width = 1000, panel_height = 320;
 };
 
@@ -63,6 +64,22 @@ std::vector<std::string> run_names(const std::vector<std::string>& paths) {
   }
 }
 
+// mmengine's validation lines carry no `iter`, only `step` (the epoch when validating by epoch):
+// epoch -> the last training iteration logged in it, so they land on the iteration axis.
+std::map<int64_t, double> last_iter_of_epoch(const std::vector<Line>& log) {
+  std::map<int64_t, double> out;
+  for (const auto& line : log) {
+    if (!is_train_record(line)) continue;
+    const auto e = line.find("epoch"), i = line.find("iter");
+    if (e == line.end() || i == line.end() || !e->is_number() || !i->is_number()) continue;
+    double& last = out[e->get<int64_t>()];
+    last = std::max(last, i->get<double>());
+  }
+  return out;
+}
+
+std::string plural(size_t n, const char* one, const char* many) { return std::to_string(n) + " " + (n == 1 ? one : many); }
+
 int run(const Options& o) {
   if (o.keys.empty()) throw Error("plot-logs: give at least one key with --keys (e.g. --keys loss lr bbox_mAP)");
   std::vector<std::vector<Line>> logs;
@@ -76,6 +93,7 @@ int run(const Options& o) {
     panel.x_label = o.x_key;
     size_t found = 0;
     for (size_t r = 0; r < logs.size(); ++r) {
+      const auto epoch_end = o.x_key == "iter" ? last_iter_of_epoch(logs[r]) : std::map<int64_t, double>{};
       vis::Series s;
       s.name = names[r];
       s.color = vis::default_color(static_cast<int64_t>(r));
@@ -83,9 +101,14 @@ int run(const Options& o) {
         const Line* y = find_value(line, key);
         if (y == nullptr || !y->is_number()) continue;  // missing here, or null (NaN)
         const Line* x = find_value(line, o.x_key);
-        if (x == nullptr || !x->is_number()) x = find_value(line, "step");
-        if (x == nullptr || !x->is_number()) continue;
-        s.points.emplace_back(x->get<double>(), y->get<double>());
+        if (x != nullptr && x->is_number()) {
+          s.points.emplace_back(x->get<double>(), y->get<double>());
+          continue;
+        }
+        const Line* step = find_value(line, "step");
+        if (step == nullptr || !step->is_number()) continue;
+        const auto it = epoch_end.find(step->get<int64_t>());
+        s.points.emplace_back(it != epoch_end.end() ? it->second : step->get<double>(), y->get<double>());
       }
       found += s.points.size();
       panel.series.push_back(std::move(s));
@@ -104,8 +127,11 @@ int run(const Options& o) {
   vis::PlotLayout layout;
   layout.width = o.width;
   layout.panel_height = o.panel_height;
-  vis::save_image(o.out, vis::render_plot(panels, layout));
-  std::printf("wrote %s (%zu panels, %zu runs)\n", o.out.c_str(), panels.size(), logs.size());
+  const std::string out =
+      o.out.empty() ? (std::filesystem::path(o.logs.front()).parent_path() / "curves.png").string() : o.out;
+  vis::save_image(out, vis::render_plot(panels, layout));
+  std::printf("wrote %s (%s, %s)\n", out.c_str(), plural(panels.size(), "panel", "panels").c_str(),
+              plural(logs.size(), "run", "runs").c_str());
   return 0;
 }
 
@@ -117,7 +143,7 @@ DETSEQ_COMMAND("plot-logs", "plot scalar curves (loss, lr, bbox_mAP, ...) of one
                      ->check(CLI::ExistingFile);
                  app.add_option("--keys", o->keys, "keys to plot, one panel each; 'bbox_mAP' also finds 'coco/bbox_mAP'")
                      ->required();
-                 app.add_option("--out", o->out, "output image (.png)");
+                 app.add_option("--out", o->out, "output image (.png); default: curves.png beside the first log");
                  app.add_option("--x", o->x_key, "x-axis key (lines without it use 'step')");
                  app.add_option("--width", o->width, "image width in pixels");
                  app.add_option("--panel-height", o->panel_height, "height of each panel in pixels");
