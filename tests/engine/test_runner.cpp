@@ -59,6 +59,8 @@ TEST(Runner, TrainsLogsCheckpointsAndValidates) {
     EXPECT_NE(json[0].find(key), std::string::npos) << key << " in " << json[0];
   EXPECT_NE(json[2].find("\"toy/mae\""), std::string::npos) << json[2];
   EXPECT_TRUE(fs::exists(fs::path(runner->log_dir()) / (runner->timestamp() + ".log")));
+  // mmengine's LocalVisBackend writes the same lines to vis_data/<timestamp>.json (analyze_logs.py).
+  EXPECT_EQ(lines_of(fs::path(runner->log_dir()) / "vis_data" / (runner->timestamp() + ".json")), json);
 }
 
 // The central promise: interrupt, resume with --resume auto, and get bit-identical losses and

@@ -1,6 +1,7 @@
 // LoggerHook: every `interval` training iterations (of the epoch, for epoch-based loops, as
 // mmengine), one text line (console + log file) and one JSON line of scalars appended to
-// <work_dir>/<timestamp>/vis_data/scalars.json (lr, eta, time, data_time, memory, grad_norm, loss,
+// <work_dir>/<timestamp>/vis_data/scalars.json and, as mmengine's LocalVisBackend also writes it
+// (mmdet's analyze_logs.py reads it), vis_data/<timestamp>.json (lr, eta, time, data_time, memory, grad_norm, loss,
 // each loss term; averaged over the interval, in mmengine's order), plus one line per validation /
 // test with the metrics. The last iterations of an epoch that do not fill an interval are logged
 // unless ignore_last, and always when the epoch is shorter than the interval (else such a run would
@@ -84,6 +85,7 @@ class LoggerHook : public Hook {
 
   void before_run(Runner& r) override {
     json_path_ = (fs::path(r.log_dir()) / "vis_data" / "scalars.json").string();
+    timestamp_json_path_ = (fs::path(r.log_dir()) / "vis_data" / (r.timestamp() + ".json")).string();
   }
 
   void after_train_iter(Runner& r, int64_t batch_idx, const Batch&, const LossDict&) override {
@@ -209,21 +211,25 @@ class LoggerHook : public Hook {
 
   void append_json(const Scalars& values, int64_t step) {
     if (json_path_.empty()) return;
-    fs::create_directories(fs::path(json_path_).parent_path());
-    std::ofstream out(json_path_, std::ios::app);
-    if (!out) throw Error("LoggerHook: cannot append to " + json_path_);
-    out << "{";
+    std::ostringstream line;
+    line << "{";
     bool first = true;
     for (const auto& [k, v] : values) {
-      out << (first ? "" : ", ") << json_string(k) << ": "
-          << ((k == "epoch" || k == "iter") ? std::to_string(static_cast<int64_t>(v)) : json_number(v));
+      line << (first ? "" : ", ") << json_string(k) << ": "
+           << ((k == "epoch" || k == "iter") ? std::to_string(static_cast<int64_t>(v)) : json_number(v));
       first = false;
     }
-    out << (first ? "" : ", ") << "\"step\": " << step << "}\n";
+    line << (first ? "" : ", ") << "\"step\": " << step << "}\n";
+    fs::create_directories(fs::path(json_path_).parent_path());
+    for (const std::string* path : {&json_path_, &timestamp_json_path_}) {
+      std::ofstream out(*path, std::ios::app);
+      if (!out) throw Error("LoggerHook: cannot append to " + *path);
+      out << line.str();
+    }
   }
 
   LoggerHookOptions o_;
-  std::string json_path_;
+  std::string json_path_, timestamp_json_path_;
   std::map<std::string, int64_t> seen_;
 };
 
