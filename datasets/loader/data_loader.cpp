@@ -5,6 +5,7 @@
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
+#include <opencv2/core/utility.hpp>
 
 #include <condition_variable>
 #include <map>
@@ -85,6 +86,10 @@ class ThreadedDataLoader : public DataLoader {
       control_ = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
                                                        static_cast<size_t>(o.num_workers + 1));
       arena_ = std::make_unique<tbb::task_arena>(static_cast<int>(o.num_workers), 0);
+      // The workers already run one sample each: OpenCV's own parallel_for inside a transform
+      // would oversubscribe the cores (and hands stack data to threads TSan cannot follow).
+      // mmengine does the same with its default env_cfg.mp_cfg.opencv_num_threads = 0.
+      cv::setNumThreads(0);
     }
     start_epoch(0, 0);
   }
