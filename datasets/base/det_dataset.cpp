@@ -19,10 +19,6 @@ bool DetRecord::has_targets() const {
 
 DetDataset::DetDataset(const DatasetCommonOptions& options, std::string type_name)
     : options_(options), type_name_(std::move(type_name)), pipeline_(options.pipeline) {
-  if (options.on_bad_sample != "error" && options.on_bad_sample != "skip") {
-    throw ConfigError(type_name_ + ": on_bad_sample must be 'error' or 'skip', got '" + options.on_bad_sample + "'");
-  }
-  if (options.max_refetch < 1) throw ConfigError(type_name_ + ": max_refetch must be >= 1");
   for (const ComponentCfg& t : options.pipeline) {
     const ConfigNode* type = t.node.is_map() ? t.node.find("type") : nullptr;
     const ConfigNode* with_mask = t.node.is_map() ? t.node.find("with_mask") : nullptr;

@@ -35,9 +35,9 @@ struct DatasetCommonOptions {
     v("filter_empty_gt", filter_empty_gt, "training only: drop images without any target box");
     v("min_size", min_size, "training only: drop images whose shorter side is below this (px)");
     v("metainfo", metainfo, "{classes: [...] to select/order classes, palette: [[r,g,b], ...]}");
-    v("on_bad_sample", on_bad_sample, "error | skip (warn, count, and use another sample)");
+    v("on_bad_sample", on_bad_sample, "error | skip (warn, count, and use another sample)").one_of({"error", "skip"});
     v("test_mode", test_mode, "no filtering; a dropped sample is omitted instead of replaced");
-    v("max_refetch", max_refetch, "training: attempts to replace a dropped sample before giving up");
+    v("max_refetch", max_refetch, "training: attempts to replace a dropped sample before giving up").at_least(1);
   }
 };
 

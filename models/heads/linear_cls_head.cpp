@@ -25,15 +25,15 @@ struct LinearClsHeadOptions {
   void visit(V& v) {
     v.required("num_classes", num_classes, "number of classes").at_least(2);
     v("in_channels", in_channels, "channels of the last feature map (filled in by the detector)").positive();
-    v("label_smoothing", label_smoothing, "cross-entropy label smoothing in [0, 1)");
+    v("label_smoothing", label_smoothing, "cross-entropy label smoothing in [0, 1)").range(0.0, 1.0);
   }
 };
 
 class LinearClsHead : public Head {
  public:
   explicit LinearClsHead(const LinearClsHeadOptions& o) : o_(o) {
-    if (!(o.label_smoothing >= 0.0 && o.label_smoothing < 1.0))
-      throw ConfigError("LinearClsHead: label_smoothing must be in [0, 1), got " + std::to_string(o.label_smoothing));
+    if (o.label_smoothing == 1.0)  // the declared range is closed; 1 would make every target uniform
+      throw ConfigError("LinearClsHead: label_smoothing must be below 1 (1 makes every target uniform)");
     fc_ = register_module("fc", torch::nn::Linear(o.in_channels, o.num_classes));
   }
 

@@ -45,7 +45,6 @@ torch::Tensor GreedyDecoding::select(const torch::Tensor& logits, torch::Generat
 
 SamplingDecoding::SamplingDecoding(const SamplingDecodingOptions& options)
     : o_(options), rule_(sampling::parse_top_p_rule(options.top_p_rule)) {
-  if (o_.top_p <= 0) throw ConfigError("SamplingDecoding: top_p must be in (0, 1]");
 }
 
 torch::Tensor SamplingDecoding::filtered(const torch::Tensor& logits) const {

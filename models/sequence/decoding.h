@@ -22,9 +22,10 @@ struct SamplingDecodingOptions {
   template <class V>
   void visit(V& v) {
     v("temperature", temperature, "logits are divided by this before filtering and sampling").positive();
-    v("top_k", top_k, "keep the k most likely tokens (0: all)");
-    v("top_p", top_p, "nucleus threshold (1: off); the official recipe uses 0.3");
-    v("top_p_rule", top_p_rule, "official (cumulative <= p, plus top-1) or common (smallest prefix reaching p)");
+    v("top_k", top_k, "keep the k most likely tokens (0: all)").non_negative();
+    v("top_p", top_p, "nucleus threshold (1: off); the official recipe uses 0.3").range(0.0, 1.0).positive();
+    v("top_p_rule", top_p_rule, "official (cumulative <= p, plus top-1) or common (smallest prefix reaching p)")
+        .one_of({"official", "common"});
   }
 };
 
