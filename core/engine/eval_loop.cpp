@@ -135,21 +135,13 @@ MetricResults Runner::val() {
   const bool standalone = mode_ == RunnerMode::Idle;
   if (!standalone) return RunnerInternal::run_eval(*this, false);  // inside training: its guard closes the run
   MetricResults results;
-  guarded(*this, "validation", [&] {
-    call_hooks([&](Hook& h) { h.before_run(*this); });
-    results = RunnerInternal::run_eval(*this, false);
-  }, [&] { call_hooks_noexcept(*this, "after_run", [&](Hook& h) { h.after_run(*this); }); });
-  call_hooks([&](Hook& h) { h.after_run(*this); });
+  run_with_run_hooks(*this, "validation", [&] { results = RunnerInternal::run_eval(*this, false); });
   return results;
 }
 
 MetricResults Runner::test() {
   MetricResults results;
-  guarded(*this, "test", [&] {
-    call_hooks([&](Hook& h) { h.before_run(*this); });
-    results = RunnerInternal::run_eval(*this, true);
-  }, [&] { call_hooks_noexcept(*this, "after_run", [&](Hook& h) { h.after_run(*this); }); });
-  call_hooks([&](Hook& h) { h.after_run(*this); });
+  run_with_run_hooks(*this, "test", [&] { results = RunnerInternal::run_eval(*this, true); });
   return results;
 }
 

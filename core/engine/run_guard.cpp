@@ -58,4 +58,15 @@ void unwind_after_exception(Runner& runner, const char* stage, const std::string
   logger()->flush();
 }
 
+void run_with_run_hooks(Runner& runner, const char* stage, const std::function<void()>& body) {
+  guarded(
+      runner, stage,
+      [&] {
+        runner.call_hooks([&](Hook& h) { h.before_run(runner); });
+        body();
+      },
+      [&] { call_hooks_noexcept(runner, "after_run", [&](Hook& h) { h.after_run(runner); }); });
+  runner.call_hooks([&](Hook& h) { h.after_run(runner); });
+}
+
 }  // namespace detseq

@@ -25,6 +25,10 @@ std::string current_exception_message();
 void unwind_after_exception(Runner& runner, const char* stage, const std::string& what,
                             const std::function<void()>& unwind);
 
+// before_run, body(), after_run — with after_run still run (and the rest of the unwinding) when
+// before_run or body() throws: train(), test() and a stand-alone val().
+void run_with_run_hooks(Runner& runner, const char* stage, const std::function<void()>& body);
+
 template <class Body>
 void guarded(Runner& runner, const char* stage, Body&& body, const std::function<void()>& unwind) {
   try {

@@ -199,11 +199,7 @@ void Runner::train() {
       DETSEQ_INFO("removed {} (left by a save that was killed)", f);
   }
   StopSignalGuard signals;
-  guarded(*this, "train", [&] {
-    call_hooks([&](Hook& h) { h.before_run(*this); });
-    RunnerInternal::run_train(*this);
-  }, [&] { call_hooks_noexcept(*this, "after_run", [&](Hook& h) { h.after_run(*this); }); });
-  call_hooks([&](Hook& h) { h.after_run(*this); });
+  run_with_run_hooks(*this, "train", [&] { RunnerInternal::run_train(*this); });
 }
 
 }  // namespace detseq

@@ -6,24 +6,11 @@
 #include <set>
 #include <sstream>
 
+#include "core/evaluation/bbox_overlaps.h"
 #include "core/util/error.h"
 
 namespace detseq::coco {
 namespace {
-
-struct Box {
-  double x1, y1, x2, y2;
-};
-
-Box xyxy(const std::array<double, 4>& xywh) { return {xywh[0], xywh[1], xywh[0] + xywh[2], xywh[1] + xywh[3]}; }
-
-double iou(const Box& a, const Box& b) {
-  const double iw = std::max(0.0, std::min(a.x2, b.x2) - std::max(a.x1, b.x1));
-  const double ih = std::max(0.0, std::min(a.y2, b.y2) - std::max(a.y1, b.y1));
-  const double inter = iw * ih;
-  const double uni = (a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter;
-  return uni > 0 ? inter / uni : 0.0;
-}
 
 // Greedy NMS over one class's predictions: the kept indices, best score first.
 std::vector<size_t> nms(const std::vector<const CocoResult*>& dets, double iou_thr) {
@@ -34,7 +21,7 @@ std::vector<size_t> nms(const std::vector<const CocoResult*>& dets, double iou_t
   for (size_t i : order) {
     bool suppressed = false;
     for (size_t k : kept) {
-      if (iou(xyxy(dets[i]->bbox), xyxy(dets[k]->bbox)) > iou_thr) {
+      if (bbox_overlap_xyxy(xywh_to_xyxy(dets[i]->bbox), xywh_to_xyxy(dets[k]->bbox)) > iou_thr) {
         suppressed = true;
         break;
       }
@@ -97,7 +84,7 @@ ConfusionMatrix confusion_matrix(const CocoGroundTruth& gt, const std::vector<Co
         const CocoResult& d = *scored[i];
         int64_t matched = 0;
         for (size_t j = 0; j < gts.size(); ++j) {
-          if (iou(xyxy(d.bbox), xyxy(gts[j]->bbox)) < o.tp_iou_thr) continue;
+          if (bbox_overlap_xyxy(xywh_to_xyxy(d.bbox), xywh_to_xyxy(gts[j]->bbox)) < o.tp_iou_thr) continue;
           ++matched;
           const size_t gt_class = class_of.at(gts[j]->category_id);
           if (gt_class == det_class) ++true_positives[j];

@@ -4,18 +4,11 @@
 #include <limits>
 #include <numeric>
 
+#include "core/evaluation/bbox_overlaps.h"
 #include "core/util/error.h"
 
 namespace detseq::coco {
 namespace {
-
-double iou(const std::array<double, 4>& a, const std::array<double, 4>& b) {
-  const double iw = std::max(0.0, std::min(a[2], b[2]) - std::max(a[0], b[0]));
-  const double ih = std::max(0.0, std::min(a[3], b[3]) - std::max(a[1], b[1]));
-  const double inter = iw * ih;
-  const double uni = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-  return inter / std::max(uni, 1e-6);  // mmdet's bbox_overlaps eps
-}
 
 // mmdet's average_precision(mode='area'): precision envelope, area under the recall steps.
 double area_ap(const std::vector<double>& recalls, const std::vector<double>& precisions) {
@@ -55,7 +48,7 @@ double image_map_at(const std::vector<std::vector<std::array<double, 4>>>& gt,
       double best = -1;
       size_t arg = 0;
       for (size_t j = 0; j < g.size(); ++j) {
-        const double v = iou(d[i].xyxy, g[j]);
+        const double v = bbox_overlap_xyxy(d[i].xyxy, g[j]);
         if (v > best) best = v, arg = j;
       }
       if (best >= iou_thr && !covered[arg]) {

@@ -21,47 +21,48 @@ struct BoxLossOptions {
 struct L1LossOptions : BoxLossOptions {};
 struct GIoULossOptions : BoxLossOptions {};
 
-// Sums per-element (L1) or per-box (GIoU) losses and normalises them.
-torch::Tensor reduce(const torch::Tensor& per_item, const BoxLossOptions& o, std::optional<double> avg_factor) {
-  if (avg_factor) return o.loss_weight * per_item.sum() / *avg_factor;
-  if (o.reduction == "sum") return o.loss_weight * per_item.sum();
-  return o.loss_weight * per_item.mean();
-}
-
 void check_boxes(const char* name, const torch::Tensor& pred, const torch::Tensor& target) {
   if (pred.dim() != 2 || pred.size(-1) != 4 || !pred.sizes().equals(target.sizes()))
     throw Error(std::string(name) + ": expected boxes [N, 4] and [N, 4], got " + c10::str(pred.sizes()) + " and " +
                 c10::str(target.sizes()));
 }
 
-class L1Loss : public Loss {
- public:
-  explicit L1Loss(const L1LossOptions& o) : o_(o) {}
-  double loss_weight() const override { return o_.loss_weight; }
-  torch::Tensor forward(const torch::Tensor& pred, const torch::Tensor& target,
-                        std::optional<double> avg_factor) const override {
-    check_boxes("L1Loss", pred, target);
-    return reduce((pred - target).abs(), o_, avg_factor);
-  }
-
- private:
-  L1LossOptions o_;
+// The per-element (L1) or per-box (GIoU) loss of one kind of box loss.
+struct L1Kernel {
+  static constexpr const char* name = "L1Loss";
+  static torch::Tensor per_item(const torch::Tensor& pred, const torch::Tensor& target) { return (pred - target).abs(); }
 };
-
 // Boxes in xyxy; the head converts (DETR regresses cxcywh).
-class GIoULoss : public Loss {
+struct GIoUKernel {
+  static constexpr const char* name = "GIoULoss";
+  static torch::Tensor per_item(const torch::Tensor& pred, const torch::Tensor& target) {
+    return 1 - box_ops::generalized_box_iou_aligned(pred, target);
+  }
+};
+
+// Sums the kernel's losses over avg_factor when the head gives one, else averages or sums them.
+template <class Options, class Kernel>
+class BoxLoss : public Loss {
  public:
-  explicit GIoULoss(const GIoULossOptions& o) : o_(o) {}
+  explicit BoxLoss(const Options& o) : o_(o) {}
   double loss_weight() const override { return o_.loss_weight; }
   torch::Tensor forward(const torch::Tensor& pred, const torch::Tensor& target,
                         std::optional<double> avg_factor) const override {
-    check_boxes("GIoULoss", pred, target);
-    return reduce(1 - box_ops::generalized_box_iou_aligned(pred, target), o_, avg_factor);
+    check_boxes(Kernel::name, pred, target);
+    const torch::Tensor per_item = Kernel::per_item(pred, target);
+    if (avg_factor) {
+      check_no_sum_with_avg_factor(Kernel::name, o_.reduction);
+      return o_.loss_weight * per_item.sum() / *avg_factor;
+    }
+    if (o_.reduction == "sum") return o_.loss_weight * per_item.sum();
+    return o_.loss_weight * per_item.mean();
   }
 
  private:
-  GIoULossOptions o_;
+  Options o_;
 };
+using L1Loss = BoxLoss<L1LossOptions, L1Kernel>;
+using GIoULoss = BoxLoss<GIoULossOptions, GIoUKernel>;
 
 }  // namespace
 

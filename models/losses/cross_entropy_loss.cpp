@@ -59,6 +59,7 @@ class CrossEntropyLoss : public Loss {
     namespace F = torch::nn::functional;
     torch::Tensor loss;
     if (avg_factor) {
+      check_no_sum_with_avg_factor("CrossEntropyLoss", o_.reduction);
       loss = F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().weight(weight).reduction(torch::kSum)) /
              *avg_factor;
     } else if (o_.reduction == "sum") {

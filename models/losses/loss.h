@@ -10,6 +10,7 @@
 #include <torch/types.h>
 
 #include <optional>
+#include <string>
 
 #include "core/registry/registry.h"
 
@@ -25,6 +26,10 @@ class Loss {
                                 std::optional<double> avg_factor = std::nullopt) const = 0;
   virtual double loss_weight() const = 0;
 };
+
+// mmdet's rule: a head that normalises by its own avg_factor (DETR's number of boxes) needs
+// reduction: mean; `sum` would be silently divided anyway. Throws detseq::Error naming `loss`.
+void check_no_sum_with_avg_factor(const std::string& loss, const std::string& reduction);
 
 DETSEQ_DECLARE_FAMILY(Loss, "loss",
                       "loss_cls / loss_bbox / loss_iou of a head: predictions + targets -> a weighted loss");

@@ -1,20 +1,12 @@
 // Normalize: (x - mean) / std per channel, x in 0..255 units; the result is float32 HWC. Pix2Seq's
 // official [0, 1] scaling is mean [0, 0, 0], std [255, 255, 255].
+#include "pipelines/photometric/normalize.h"
+
 #include "core/interfaces/data.h"
 #include "core/util/error.h"
 #include "pipelines/common/image_tensor.h"
 
 namespace detseq {
-
-struct NormalizeOptions {
-  std::vector<double> mean{123.675, 116.28, 103.53};
-  std::vector<double> std{58.395, 57.12, 57.375};
-  template <class V>
-  void visit(V& v) {
-    v("mean", mean, "per-channel mean (RGB, 0..255 units)");
-    v("std", std, "per-channel std (RGB, 0..255 units); [255, 255, 255] with mean 0 gives [0, 1]").positive();
-  }
-};
 
 class Normalize : public Transform {
  public:

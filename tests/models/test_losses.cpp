@@ -135,6 +135,11 @@ TEST(LossFamily, BoxLossesSumOverAvgFactorOrAverage) {
   EXPECT_NEAR(l1->forward(pred, target, 2.0).item<float>(), 5 * 0.2 / 2, 1e-6);
   EXPECT_NEAR(l1->forward(pred, target).item<float>(), 5 * 0.2 / 8, 1e-6);
   EXPECT_NEAR(make_loss("{type: L1Loss, reduction: sum}")->forward(pred, target).item<float>(), 0.2, 1e-6);
+  // A head's avg_factor with reduction: sum would divide the sum silently: an error, as in mmdet.
+  EXPECT_THROW(make_loss("{type: L1Loss, reduction: sum}")->forward(pred, target, 2.0), Error);
+  EXPECT_THROW(make_loss("{type: CrossEntropyLoss, reduction: sum}")
+                   ->forward(torch::zeros({2, 3}), torch::tensor({0, 2}, torch::kLong), 2.0),
+               Error);
   auto giou = make_loss("{type: GIoULoss, loss_weight: 2.0}");
   // Box 0: inter 0.4 x 0.3 = 0.12, union 0.16 + 0.16 - 0.12 = 0.2, hull 0.4 x 0.5 = 0.2 -> giou 0.6.
   EXPECT_NEAR(giou->forward(pred, target, 2.0).item<float>(), 2 * (1 - 0.6) / 2, 1e-5);

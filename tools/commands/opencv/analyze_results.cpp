@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <map>
 
+#include "core/evaluation/bbox_overlaps.h"
 #include "core/evaluation/coco_json.h"
 #include "core/evaluation/image_map.h"
 #include "core/logging/logging.h"
@@ -78,7 +79,7 @@ int run(const Options& o) {
                   ", which is not a class of " + o.phase + "_dataloader.dataset");
     auto& per_class = dets_of[r.image_id];
     per_class.resize(num_classes);
-    per_class[it->second].push_back({{r.bbox[0], r.bbox[1], r.bbox[0] + r.bbox[2], r.bbox[1] + r.bbox[3]}, r.score});
+    per_class[it->second].push_back({coco::xywh_to_xyxy(r.bbox), r.score});
   }
 
   std::vector<Scored> scored;

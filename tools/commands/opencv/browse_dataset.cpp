@@ -14,6 +14,8 @@
 #include "core/visualization/draw.h"
 #include "tools/command.h"
 #include "tools/commands/opencv/phase_dataset.h"
+#include "pipelines/photometric/normalize.h"
+#include "core/registry/options.h"
 
 namespace detseq::cli {
 namespace {
@@ -37,12 +39,10 @@ std::optional<std::pair<std::vector<double>, std::vector<double>>> normalization
     const ConfigNode& step = (*pipeline)[i];
     const ConfigNode* type = step.is_map() ? step.find("type") : nullptr;
     if (!type || !type->is_scalar() || type->scalar_value() != "Normalize") continue;
-    std::vector<double> mean{123.675, 116.28, 103.53}, std{58.395, 57.12, 57.375};  // Normalize's defaults
-    const std::string at = key + "." + std::to_string(i);
-    if (const ConfigNode* m = step.find("mean")) mean = m->as<std::vector<double>>(at + ".mean");
-    if (const ConfigNode* d = step.find("std")) std = d->as<std::vector<double>>(at + ".std");
-    if (mean.size() != 3 || std.size() != 3) throw Error(at + ": Normalize needs 3 means and 3 stds");
-    return std::make_pair(mean, std);
+    // Normalize's own option struct: its defaults and checks, not a copy of them.
+    const auto o = read_options<NormalizeOptions>(step, key + "." + std::to_string(i), "Normalize");
+    if (o.mean.size() != 3 || o.std.size() != 3) throw Error(key + ": Normalize needs 3 means and 3 stds");
+    return std::make_pair(o.mean, o.std);
   }
   return std::nullopt;
 }

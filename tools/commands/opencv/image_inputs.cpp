@@ -46,19 +46,59 @@ std::vector<std::string> collect_images(const std::vector<std::string>& paths) {
   return out;
 }
 
-Compose inference_pipeline(const Config& config) {
+Compose inference_pipeline(const Config& config, bool from_memory) {
   const std::string key = "test_dataloader.dataset.pipeline";
   const ConfigNode* node = config.root.find_path(key);
   if (node == nullptr || !node->is_sequence())
     throw ConfigError(config.filename + ": " + key + " must be a list of transforms (the test pipeline)");
   ConfigNode kept = ConfigNode::sequence();
+  bool replaced = false;
   for (size_t i = 0; i < node->size(); ++i) {
     const ConfigNode& t = (*node)[i];
     const ConfigNode* type = t.find("type");
-    if (type && type->is_scalar() && type->as<std::string>("type") == "LoadAnnotations") continue;
+    const std::string name = type && type->is_scalar() ? type->as<std::string>("type") : "";
+    if (name == "LoadAnnotations") continue;
+    if (from_memory && name == "LoadImageFromFile") {
+      ConfigNode step = ConfigNode::map();
+      step["type"] = make_scalar(std::string("LoadImageFromNDArray"));
+      kept.push_back(step);
+      replaced = true;
+      continue;
+    }
     kept.push_back(t);
   }
+  if (from_memory && !replaced)
+    throw ConfigError(config.filename + ": " + key + " has no LoadImageFromFile step to read frames in place of");
   return Compose::from_node(kept, key);
+}
+
+std::unique_ptr<Runner> inference_runner(const Config& config, const std::string& checkpoint,
+                                         const std::string& out_dir, bool allow_partial) {
+  RunnerLaunch launch;
+  launch.work_dir = (std::filesystem::path(out_dir) / "logs").string();
+  launch.write_config = false;
+  auto runner = Runner::from_config(config, launch);
+  runner->load_checkpoint(checkpoint, /*resume=*/false, /*strict=*/!allow_partial);
+  runner->model().eval();
+  return runner;
+}
+
+nlohmann::json detections_json(const Detections& d, const std::vector<std::string>& classes) {
+  nlohmann::json dets = nlohmann::json::array();
+  const int64_t k = d.size();
+  if (k == 0) return dets;
+  const auto b = d.boxes.to(torch::kFloat).contiguous();
+  const auto s = d.scores.to(torch::kFloat).contiguous();
+  const auto l = d.labels.to(torch::kLong).contiguous();
+  for (int64_t i = 0; i < k; ++i) {
+    const int64_t label = l[i].item<int64_t>();
+    dets.push_back({{"bbox", {b[i][0].item<float>(), b[i][1].item<float>(), b[i][2].item<float>(), b[i][3].item<float>()}},
+                    {"score", s[i].item<float>()},
+                    {"label", label},
+                    {"class", label >= 0 && label < static_cast<int64_t>(classes.size()) ? classes[label]
+                                                                                         : std::to_string(label)}});
+  }
+  return dets;
 }
 
 Sample load_sample(const Compose& pipeline, const std::string& file, size_t index) {

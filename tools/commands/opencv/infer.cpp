@@ -34,24 +34,6 @@ struct Options {
   int64_t max_frames = 0;
 };
 
-nlohmann::json to_json(const Detections& d, const std::string& file, const std::vector<std::string>& classes) {
-  nlohmann::json dets = nlohmann::json::array();
-  const int64_t k = d.size();
-  if (k > 0) {
-    const auto b = d.boxes.to(torch::kFloat).contiguous();
-    const auto s = d.scores.to(torch::kFloat).contiguous();
-    const auto l = d.labels.to(torch::kLong).contiguous();
-    for (int64_t i = 0; i < k; ++i) {
-      const int64_t label = l[i].item<int64_t>();
-      dets.push_back({{"bbox", {b[i][0].item<float>(), b[i][1].item<float>(), b[i][2].item<float>(), b[i][3].item<float>()}},
-                      {"score", s[i].item<float>()},
-                      {"label", label},
-                      {"class", label >= 0 && label < static_cast<int64_t>(classes.size()) ? classes[label] : std::to_string(label)}});
-    }
-  }
-  return {{"file", file}, {"detections", dets}};
-}
-
 int run(Options o) {
   apply_threads_flag(o.threads, o.cfg_options);
   if (o.batch_size <= 0) throw Error("--batch-size must be positive");
@@ -71,13 +53,8 @@ int run(Options o) {
     if (is_video_file(in)) throw Error(in + ": a video goes alone (one video per run), not with images");
   const auto files = collect_images(o.inputs);
   const Config config = load_config(o.config, o.cfg_options);
-  RunnerLaunch launch;
-  launch.work_dir = (fs::path(o.out_dir) / "logs").string();
-  launch.write_config = false;
-  auto runner = Runner::from_config(config, launch);
-  runner->load_checkpoint(o.checkpoint, /*resume=*/false, /*strict=*/!o.allow_partial);
+  auto runner = inference_runner(config, o.checkpoint, o.out_dir, o.allow_partial);
   Detector& model = runner->model();
-  model.eval();
   const Compose pipeline = inference_pipeline(config);
   const std::vector<std::string> classes = class_names(config, o.checkpoint);
   vis::DetVisualizer visualizer({classes, vis::Palette()}, (fs::path(o.out_dir) / "vis").string(), o.score_thr);
@@ -113,7 +90,7 @@ int run(Options o) {
       d.boxes = d.boxes.cpu(), d.scores = d.scores.cpu(), d.labels = d.labels.cpu();
       const std::string& file = files[loaded[i]];
       visualizer.write(file, nullptr, d);
-      all.push_back(to_json(d, file, classes));
+      all.push_back({{"file", file}, {"detections", detections_json(d, classes)}});
       bar.update();
     }
   }

@@ -24,34 +24,6 @@
 namespace fs = std::filesystem;
 
 namespace detseq::cli {
-namespace {
-
-// The test pipeline without annotations, its file loader replaced by LoadImageFromNDArray.
-Compose frame_pipeline(const Config& config) {
-  const ConfigNode* node = config.root.find_path("test_dataloader.dataset.pipeline");
-  if (node == nullptr || !node->is_sequence())
-    throw ConfigError(config.filename + ": test_dataloader.dataset.pipeline must be a list of transforms");
-  ConfigNode kept = ConfigNode::sequence();
-  bool replaced = false;
-  for (const auto& t : node->elements()) {
-    const ConfigNode* type = t.is_map() ? t.find("type") : nullptr;
-    const std::string name = type && type->is_scalar() ? type->scalar_value() : "";
-    if (name == "LoadAnnotations") continue;
-    if (name == "LoadImageFromFile") {
-      ConfigNode step = ConfigNode::map();
-      step["type"] = make_scalar(std::string("LoadImageFromNDArray"));
-      kept.push_back(step);
-      replaced = true;
-      continue;
-    }
-    kept.push_back(t);
-  }
-  if (!replaced)
-    throw ConfigError(config.filename + ": the test pipeline has no LoadImageFromFile step to read frames in place of");
-  return Compose::from_node(kept, "test_dataloader.dataset.pipeline");
-}
-
-}  // namespace
 
 bool is_video_file(const std::string& path) {
   std::string ext = fs::path(path).extension().string();
@@ -80,14 +52,9 @@ int run_video_inference(const VideoInferenceOptions& o) {
   const int64_t total = static_cast<int64_t>(capture.get(cv::CAP_PROP_FRAME_COUNT));
 
   const Config config = load_config(o.config, o.cfg_options);
-  RunnerLaunch launch;
-  launch.work_dir = (fs::path(o.out_dir) / "logs").string();
-  launch.write_config = false;
-  auto runner = Runner::from_config(config, launch);
-  runner->load_checkpoint(o.checkpoint, /*resume=*/false, /*strict=*/!o.allow_partial);
+  auto runner = inference_runner(config, o.checkpoint, o.out_dir, o.allow_partial);
   Detector& model = runner->model();
-  model.eval();
-  const Compose pipeline = frame_pipeline(config);
+  const Compose pipeline = inference_pipeline(config, /*from_memory=*/true);
   vis::ClassStyle style;
   style.classes = class_names(config, o.checkpoint);
   vis::DrawOptions draw;
@@ -129,17 +96,7 @@ int run_video_inference(const VideoInferenceOptions& o) {
       if (!writer.isOpened()) throw Error(video_path + ": OpenCV cannot write an MPEG-4 video here");
     }
     writer.write(bgr);
-    nlohmann::json dets = nlohmann::json::array();
-    for (int64_t i = 0; i < d.size(); ++i) {
-      const auto b = d.boxes[i];
-      const int64_t label = d.labels[i].item<int64_t>();
-      dets.push_back({{"bbox", {b[0].item<float>(), b[1].item<float>(), b[2].item<float>(), b[3].item<float>()}},
-                      {"score", d.scores[i].item<float>()},
-                      {"label", label},
-                      {"class", label >= 0 && label < static_cast<int64_t>(style.classes.size()) ? style.classes[label]
-                                                                                            : std::to_string(label)}});
-    }
-    frames.push_back({{"frame", frame_index}, {"detections", dets}});
+    frames.push_back({{"frame", frame_index}, {"detections", detections_json(d, style.classes)}});
     ++frame_index;
     bar.update();
   }
