@@ -4,7 +4,10 @@
 #   tools/sanitize.sh thread                -> build-tsan/, the data loader and runner tests under TSan
 # Extra arguments go to ctest (e.g. -R Config), or with thread to the two gtest executables
 # (e.g. --gtest_filter=DataLoader.*). JOBS=N sets the parallelism (default: nproc).
-# Suppressions for LibTorch / TBB / OpenMP internals, one reason per line: tools/sanitizers/*.supp.
+# Suppressions for LibTorch / OpenMP internals, one reason per line: tools/sanitizers/*.supp.
+# thread also builds Debian's own oneTBB source with -fsanitize=thread (build-tsan/onetbb, once):
+# the loader's parallel_for hands tasks to TBB's workers inside libtbb, and an uninstrumented libtbb
+# hides those hand-offs from TSan, which then reports false races in the inlined partitioner code.
 set -euo pipefail
 mode=${1:-address,undefined}
 shift || true
@@ -21,8 +24,33 @@ case "$mode" in
     ;;
 esac
 
+extra=()
+if [[ "$mode" == thread ]]; then
+  tbb_prefix=$build/onetbb/install
+  if [[ ! -f $tbb_prefix/lib/cmake/TBB/TBBConfig.cmake ]]; then
+    tbb_src=$build/onetbb/src
+    if [[ ! -d $tbb_src ]]; then
+      # The same oneTBB version as libtbb-dev, from Debian's source archive (deb-src added if absent).
+      version=$(dpkg-query -W -f='${Version}' libtbb-dev)
+      if ! apt-get source --print-uris "onetbb=$version" >/dev/null 2>&1; then
+        printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+          >/etc/apt/sources.list.d/detseq-deb-src.sources
+        apt-get update -qq
+      fi
+      command -v dpkg-source >/dev/null || apt-get install -y -qq dpkg-dev
+      mkdir -p "$build/onetbb"
+      (cd "$build/onetbb" && apt-get source --download-only -qq "onetbb=$version" &&
+        dpkg-source -x --no-check onetbb_*.dsc src >/dev/null)
+    fi
+    cmake -S "$tbb_src" -B "$build/onetbb/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTBB_SANITIZE=thread \
+      -DTBB_TEST=OFF -DTBB_EXAMPLES=OFF -DTBBMALLOC_BUILD=OFF -DCMAKE_INSTALL_PREFIX="$tbb_prefix"
+    cmake --build "$build/onetbb/build" -j"$jobs" --target install
+  fi
+  extra+=(-DTBB_DIR="$tbb_prefix/lib/cmake/TBB")
+fi
+
 # RelWithDebInfo: sanitizer reports need line numbers; -O2 keeps the suite's run time bearable.
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDETSEQ_SANITIZE="$mode"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDETSEQ_SANITIZE="$mode" "${extra[@]}"
 
 # halt_on_error: a report fails the test instead of scrolling by.
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:abort_on_error=0:strict_init_order=1"
