@@ -5,6 +5,19 @@ namespace detseq {
 
 DETSEQ_DEFINE_FAMILY(Loop);
 
+void TrainLoop::set_epoch_length(int64_t batches_per_epoch) {
+  if (schedule_.by_epoch)
+    schedule_.max_iters = schedule_.max_epochs * batches_per_epoch;
+  else
+    schedule_.max_epochs = (schedule_.max_iters + batches_per_epoch - 1) / batches_per_epoch;
+}
+
+void TrainLoop::restore(int64_t epoch, int64_t iter, int64_t batch) {
+  epoch_ = epoch;
+  iter_ = iter;
+  batch_ = batch;
+}
+
 namespace {
 
 struct EpochLoopOptions {
@@ -21,14 +34,10 @@ struct EpochLoopOptions {
   }
 };
 
-class EpochBasedTrainLoop : public Loop {
+class EpochBasedTrainLoop : public TrainLoop {
  public:
-  explicit EpochBasedTrainLoop(const EpochLoopOptions& o) : o_(o) {}
-  std::string stage() const override { return "train"; }
-  TrainSchedule schedule() const override { return {true, o_.max_epochs, 0, o_.val_interval, o_.val_begin}; }
-
- private:
-  EpochLoopOptions o_;
+  explicit EpochBasedTrainLoop(const EpochLoopOptions& o)
+      : TrainLoop({true, o.max_epochs, 0, o.val_interval, o.val_begin}) {}
 };
 
 struct IterLoopOptions {
@@ -45,14 +54,10 @@ struct IterLoopOptions {
   }
 };
 
-class IterBasedTrainLoop : public Loop {
+class IterBasedTrainLoop : public TrainLoop {
  public:
-  explicit IterBasedTrainLoop(const IterLoopOptions& o) : o_(o) {}
-  std::string stage() const override { return "train"; }
-  TrainSchedule schedule() const override { return {false, 0, o_.max_iters, o_.val_interval, o_.val_begin}; }
-
- private:
-  IterLoopOptions o_;
+  explicit IterBasedTrainLoop(const IterLoopOptions& o)
+      : TrainLoop({false, 0, o.max_iters, o.val_interval, o.val_begin}) {}
 };
 
 struct NoOptions {

@@ -155,17 +155,12 @@ Runner::Runner(const Config& config, const RunnerLaunch& launch) : config_(confi
       node.find("type")->set_loc(node.loc());
     }
     const auto loop = build<Loop>(node, "train_cfg");
-    if (loop->stage() != "train") {
+    train_loop_ = std::dynamic_pointer_cast<TrainLoop>(loop);
+    if (!train_loop_) {
       throw ConfigError(describe_location("train_cfg.type", node.at("type")) + ": " +
                         node.at("type").scalar_value() + " is a " + loop->stage() +
                         " loop; expected EpochBasedTrainLoop or IterBasedTrainLoop");
     }
-    const TrainSchedule t = loop->schedule();
-    by_epoch_ = t.by_epoch;
-    max_epochs_ = t.max_epochs;
-    max_iters_ = t.max_iters;
-    val_interval_ = t.val_interval;
-    val_begin_ = t.val_begin;
   }
 
   // val_cfg / test_cfg: mmengine's loop types (the loops take no other options here).
@@ -252,10 +247,11 @@ void Runner::request_stop(const std::string& reason) {
   stop_reason_ = reason;
 }
 
-int64_t Runner::take_resume_batch() {
-  const int64_t b = resume_batch_;
-  resume_batch_ = 0;
-  return b;
-}
+int64_t Runner::epoch() const { return train_loop_ ? train_loop_->epoch() : 0; }
+int64_t Runner::iter() const { return train_loop_ ? train_loop_->iter() : 0; }
+int64_t Runner::train_batch() const { return train_loop_ ? train_loop_->batch() : 0; }
+int64_t Runner::max_epochs() const { return train_loop_ ? train_loop_->schedule().max_epochs : 0; }
+int64_t Runner::max_iters() const { return train_loop_ ? train_loop_->schedule().max_iters : 0; }
+bool Runner::by_epoch() const { return !train_loop_ || train_loop_->schedule().by_epoch; }
 
 }  // namespace detseq

@@ -30,6 +30,7 @@ namespace detseq {
 class OptimWrapper;
 class GradSync;
 class ParamScheduler;
+class TrainLoop;
 
 // What the command line adds on top of the config (each overrides the config's key when set).
 struct RunnerLaunch {
@@ -95,14 +96,17 @@ class Runner {
   const std::string& timestamp() const { return timestamp_; }
 
   RunnerMode mode() const { return mode_; }
-  // Counters are updated BEFORE the after_* hooks run (unlike mmengine, where hooks add 1):
+  // The train loop's counters (0 without train_cfg), as mmengine's runner.epoch / runner.iter.
+  // They are updated BEFORE the after_* hooks run (unlike mmengine, where hooks add 1):
   // in after_train_iter, iter() counts the iteration just finished; in after_train_epoch,
   // epoch() counts the epoch just finished. Elsewhere epoch() is the 0-based current epoch.
-  int64_t epoch() const { return epoch_; }
-  int64_t iter() const { return iter_; }  // training iterations done (global)
-  int64_t max_epochs() const { return max_epochs_; }
-  int64_t max_iters() const { return max_iters_; }
-  bool by_epoch() const { return by_epoch_; }
+  int64_t epoch() const;
+  int64_t iter() const;  // training iterations done (global)
+  // max_iters of an epoch-based loop (max_epochs of an iteration-based one) is known once
+  // training has built its data loader.
+  int64_t max_epochs() const;
+  int64_t max_iters() const;
+  bool by_epoch() const;
   bool amp() const { return amp_; }
   uint64_t seed() const { return seed_; }
 
@@ -134,18 +138,13 @@ class Runner {
     for (auto& h : hooks_) fn(*h);
   }
   void set_mode(RunnerMode mode) { mode_ = mode; }
-  void set_epoch(int64_t epoch) { epoch_ = epoch; }
-  void set_iter(int64_t iter) { iter_ = iter; }
-  void set_train_batch(int64_t batch) { train_batch_ = batch; }
-  // Batch index to start the current epoch at (set by resume; consumed by the train loop).
-  int64_t take_resume_batch();
   // DistSamplerSeedHook turns this on: each epoch's data order then depends on the epoch
   // (start_epoch(epoch)); without it every epoch repeats epoch 0's order, as mmengine's sampler
   // without set_epoch.
   void set_sampler_seed_per_epoch(bool on) { sampler_seed_per_epoch_ = on; }
   bool sampler_seed_per_epoch() const { return sampler_seed_per_epoch_; }
   // Batches of the current epoch already trained (saved in checkpoints as the sampler position).
-  int64_t train_batch() const { return train_batch_; }
+  int64_t train_batch() const;
 
  private:
   Runner(const Config& config, const RunnerLaunch& launch);
@@ -158,22 +157,19 @@ class Runner {
   std::shared_ptr<Detector> model_;
   std::shared_ptr<DataLoader> train_loader_, val_loader_, test_loader_;
   std::vector<std::shared_ptr<Metric>> val_metrics_, test_metrics_;
+  std::shared_ptr<TrainLoop> train_loop_;  // train_cfg's loop (owns the counters); null without one
   std::shared_ptr<OptimWrapper> optim_;  // built with the runner, attached to the model on first use
   std::vector<std::shared_ptr<ParamScheduler>> schedulers_;
   std::vector<std::shared_ptr<Hook>> hooks_;
   MessageHub hub_;
   std::vector<Detections> test_outputs_;
   RunnerMode mode_ = RunnerMode::Idle;
-  int64_t epoch_ = 0, iter_ = 0, max_epochs_ = 0, max_iters_ = 0;
-  int64_t val_interval_ = 1, val_begin_ = 1;
-  int64_t resume_batch_ = 0;
-  bool by_epoch_ = true, amp_ = false;
+  bool amp_ = false;
   uint64_t seed_ = 0;
   bool stop_requested_ = false;
   std::string stop_reason_;
   bool loaded_ = false;            // load_from / resume applied (once, at the first loop)
   bool schedulers_built_ = false;
-  int64_t train_batch_ = 0;        // batches of the current epoch done (for mid-epoch checkpoints)
   bool sampler_seed_per_epoch_ = false;
   int64_t bucket_bytes_ = 25 << 20;  // env_cfg.dist_cfg.bucket_cap_mb
   bool metrics_built_ = false;

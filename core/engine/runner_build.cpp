@@ -87,7 +87,7 @@ std::vector<std::shared_ptr<ParamScheduler>> RunnerInternal::build_schedulers(Ru
   for (const auto& [n, path] : items) {
     auto s = build<ParamScheduler>(*n, path);
     if (s->wants_iter_conversion()) s->convert_to_iter_based(runner.train_dataloader().batches_per_epoch());
-    if (s->by_epoch() && !runner.by_epoch_) {
+    if (s->by_epoch() && !runner.by_epoch()) {
       throw ConfigError(path + ": by_epoch scheduler in iteration-based training; set by_epoch: false or "
                                "convert_to_iter_based: true");
     }

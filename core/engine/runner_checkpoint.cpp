@@ -9,6 +9,7 @@
 
 #include "core/config/yaml_io.h"
 #include "core/dist/dist.h"
+#include "core/engine/loop.h"
 #include "core/engine/optim_wrapper.h"
 #include "core/engine/param_scheduler.h"
 #include "core/engine/runner_internal.h"
@@ -148,7 +149,7 @@ std::string Runner::save_checkpoint(const std::string& filename) {
                 "last_checkpoint still names the last good checkpoint) — lower the lr or enable clip_grad");
   }
   io::Value meta = io::Value::dict();
-  meta.set("epoch", epoch_).set("iter", iter_).set("seed", static_cast<int64_t>(seed_));
+  meta.set("epoch", epoch()).set("iter", iter()).set("seed", static_cast<int64_t>(seed_));
   meta.set("cfg", dump_yaml(config_.root)).set("experiment_name", timestamp_);
   meta.set("detseq_version", kVersion);
   meta.set("time", static_cast<int64_t>(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
@@ -159,8 +160,8 @@ std::string Runner::save_checkpoint(const std::string& filename) {
   }
   // Sampler position: where the data loader continues (no replay on resume).
   meta.set("sampler", io::Value::dict()
-                          .set("epoch", epoch_)
-                          .set("batch", train_batch_)
+                          .set("epoch", epoch())
+                          .set("batch", train_batch())
                           .set("seed_per_epoch", sampler_seed_per_epoch_));
 
   io::Value ckpt = io::Value::dict();
@@ -237,16 +238,17 @@ void RunnerInternal::load_or_resume(Runner& r, const std::optional<io::Value>& r
     return;
   }
   const io::Value& ckpt = *resume_ckpt;
+  if (!r.train_loop_) throw ConfigError("resume: restoring a training state needs a train_cfg");
   const auto state = io::extract_state_dict(ckpt, {}, "resume checkpoint");
   io::load_state_dict(*r.model_, state, /*strict=*/true, "resume checkpoint");
   const io::Value& meta = ckpt.at("meta");
-  r.iter_ = meta.at("iter").as_int();
-  r.epoch_ = meta.at("epoch").as_int();
-  r.resume_batch_ = 0;
+  // meta.sampler: where the data continues (mid-epoch after an interrupt); older files lack it.
+  int64_t epoch = meta.at("epoch").as_int(), batch = 0;
   if (const io::Value* sampler = meta.find("sampler")) {
-    r.epoch_ = sampler->at("epoch").as_int();
-    r.resume_batch_ = sampler->at("batch").as_int();
+    epoch = sampler->at("epoch").as_int();
+    batch = sampler->at("batch").as_int();
   }
+  r.train_loop_->restore(epoch, meta.at("iter").as_int(), batch);
   if (const io::Value* opt = ckpt.find("optimizer")) r.optim_wrapper().load_state_dict(*opt);
   if (const io::Value* list = ckpt.find("param_schedulers")) {
     auto& schedulers = r.param_schedulers();
@@ -269,7 +271,7 @@ void RunnerInternal::load_or_resume(Runner& r, const std::optional<io::Value>& r
     }
   }
   r.call_hooks([&](Hook& h) { h.after_load_checkpoint(r, ckpt); });
-  DETSEQ_INFO("resumed at epoch {}, iteration {} (batch {} of the epoch)", r.epoch_, r.iter_, r.resume_batch_);
+  DETSEQ_INFO("resumed at epoch {}, iteration {} (batch {} of the epoch)", r.epoch(), r.iter(), r.train_batch());
 }
 
 }  // namespace detseq

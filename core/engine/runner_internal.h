@@ -30,7 +30,8 @@ struct RunnerInternal {
   static void run_train(Runner& runner);
   static MetricResults evaluate_phase(Runner& runner, DataLoader& loader,
                                       std::vector<std::shared_ptr<Metric>>& metrics, bool test);
-  static void train_iterations(Runner& runner, DataLoader& loader, OptimWrapper& optim, int64_t per_epoch);
+  static void train_iterations(Runner& runner, TrainLoop& loop, DataLoader& loader, OptimWrapper& optim,
+                               int64_t per_epoch);
   // eval_loop.cpp
   static MetricResults run_eval(Runner& runner, bool test);
   // Feeds one batch to the metrics, leaving out the repeats that pad this rank's share of a

@@ -7,6 +7,7 @@
 #include "core/dist/dist.h"
 #include "core/engine/amp.h"
 #include "core/engine/grad_sync.h"
+#include "core/engine/loop.h"
 #include "core/engine/optim_wrapper.h"
 #include "core/engine/run_guard.h"
 #include "core/engine/param_scheduler.h"
@@ -21,7 +22,8 @@ namespace detseq {
 namespace {
 
 // One iteration: forward under autocast, backward/step through the optim wrapper, scalars to the hub.
-void run_iter(Runner& r, OptimWrapper& optim, int64_t batch_idx, const Batch& batch) {
+void run_iter(Runner& r, TrainLoop& loop, OptimWrapper& optim, const Batch& batch) {
+  const int64_t batch_idx = loop.batch();
   r.call_hooks([&](Hook& h) { h.before_train_iter(r, batch_idx, batch); });
   const Batch on_device = r.device().is_cpu() ? batch : batch.to(r.device());
   r.model().train();
@@ -44,8 +46,7 @@ void run_iter(Runner& r, OptimWrapper& optim, int64_t batch_idx, const Batch& ba
   hub.update_scalar("train/lr", optim.value(0));
   if (auto norm = optim.last_grad_norm()) hub.update_scalar("train/grad_norm", *norm);
 
-  r.set_iter(r.iter() + 1);
-  r.set_train_batch(batch_idx + 1);
+  loop.finish_iter();
   r.call_hooks([&](Hook& h) { h.after_train_iter(r, batch_idx, batch, detached); });
 }
 
@@ -79,6 +80,7 @@ bool should_validate(Runner& r, int64_t done, int64_t max, int64_t begin, int64_
 }  // namespace
 
 void RunnerInternal::run_train(Runner& r) {
+  if (!r.train_loop_) throw ConfigError("train_cfg: training needs a train_cfg section (e.g. from a _base_ schedule)");
   std::optional<io::Value> resume_ckpt = read_resume_checkpoint(r);
   DataLoader& loader = r.train_dataloader();
   OptimWrapper& optim = r.optim_wrapper();
@@ -91,31 +93,32 @@ void RunnerInternal::run_train(Runner& r) {
         throw Error("train_dataloader: ranks have different batch counts per epoch (" + other + " vs " +
                     std::to_string(per_epoch) + "); keep sampler.round_up: true (the default) for training");
   }
-  if (r.by_epoch_) r.max_iters_ = r.max_epochs_ * per_epoch;
-  else r.max_epochs_ = (r.max_iters_ + per_epoch - 1) / per_epoch;
+  TrainLoop& loop = *r.train_loop_;
+  loop.set_epoch_length(per_epoch);
   r.param_schedulers();  // built (and their step-0 lr set) before a resume overwrites their state
   if (dist::is_distributed() && !r.grad_sync_) {
     r.grad_sync_ = std::make_unique<GradSync>(*r.model_, r.bucket_bytes_);
     optim.set_grad_sync(r.grad_sync_.get());
   }
   load_or_resume(r, resume_ckpt);
-  if (resume_ckpt && r.iter_ > r.max_iters_) {
-    throw Error("resume: the checkpoint is at iteration " + std::to_string(r.iter_) + ", beyond the " +
-                std::to_string(r.max_iters_) + " iterations train_cfg trains in total; raise max_epochs / max_iters");
+  if (resume_ckpt && loop.iter() > r.max_iters()) {
+    throw Error("resume: the checkpoint is at iteration " + std::to_string(loop.iter()) + ", beyond the " +
+                std::to_string(r.max_iters()) + " iterations train_cfg trains in total; raise max_epochs / max_iters");
   }
-  if (resume_ckpt && r.resume_batch_ > per_epoch) {
-    throw Error("resume: the checkpoint continues at batch " + std::to_string(r.resume_batch_) + " of an epoch of " +
+  if (resume_ckpt && loop.batch() > per_epoch) {
+    throw Error("resume: the checkpoint continues at batch " + std::to_string(loop.batch()) + " of an epoch of " +
                 std::to_string(per_epoch) + " batches (a corrupt checkpoint, or another batch size / data set)");
   }
-  optim.initialize_count_status(r.iter_, r.max_iters_);
+  optim.initialize_count_status(loop.iter(), r.max_iters());
   r.stop_requested_ = false;
   r.set_mode(RunnerMode::Train);
   DETSEQ_INFO("hooks:\n{}", r.hook_table());
-  DETSEQ_INFO("training {} {} ({} iterations, {} per epoch) from iteration {}", r.by_epoch_ ? r.max_epochs_ : r.max_iters_,
-              r.by_epoch_ ? "epochs" : "iterations", r.max_iters_, per_epoch, r.iter_);
+  DETSEQ_INFO("training {} {} ({} iterations, {} per epoch) from iteration {}",
+              r.by_epoch() ? r.max_epochs() : r.max_iters(), r.by_epoch() ? "epochs" : "iterations", r.max_iters(),
+              per_epoch, loop.iter());
   r.call_hooks([&](Hook& h) { h.before_train(r); });
   // From here on after_train runs whatever happens (run_guard.h).
-  guarded(r, "training", [&] { train_iterations(r, loader, optim, per_epoch); }, [&] {
+  guarded(r, "training", [&] { train_iterations(r, loop, loader, optim, per_epoch); }, [&] {
     call_hooks_noexcept(r, "after_train", [&](Hook& h) { h.after_train(r); });
     r.model().train();
     r.set_mode(RunnerMode::Idle);
@@ -124,34 +127,31 @@ void RunnerInternal::run_train(Runner& r) {
   r.set_mode(RunnerMode::Idle);
 }
 
-// The epoch- or iteration-based loop of run_train, between before_train and after_train.
-void RunnerInternal::train_iterations(Runner& r, DataLoader& loader, OptimWrapper& optim, int64_t per_epoch) {
-
-  auto start_epoch = [&] {
-    r.train_batch_ = r.take_resume_batch();
-    loader.start_epoch(r.sampler_seed_per_epoch_ ? r.epoch_ : 0, r.train_batch_);
-  };
+// The epoch- or iteration-based loop of run_train, between before_train and after_train. Each
+// epoch starts at the loop's batch: 0, or where a resumed checkpoint stopped.
+void RunnerInternal::train_iterations(Runner& r, TrainLoop& loop, DataLoader& loader, OptimWrapper& optim,
+                                      int64_t per_epoch) {
+  const TrainSchedule& t = loop.schedule();
+  auto start_epoch = [&] { loader.start_epoch(r.sampler_seed_per_epoch_ ? loop.epoch() : 0, loop.batch()); };
   int stop_signal = 0;
   // Polled before each iteration (= after the previous one finished).
   auto signalled = [&] {
     if (stop_signal == 0 && (stop_signal = poll_stop_signal()) != 0) r.request_stop(signal_name(stop_signal));
     return stop_signal != 0;
   };
-  if (r.by_epoch_) {
-    while (r.epoch_ < r.max_epochs_ && !r.stop_requested_) {
+  if (t.by_epoch) {
+    while (loop.epoch() < t.max_epochs && !r.stop_requested_) {
       r.call_hooks([&](Hook& h) { h.before_train_epoch(r); });
       start_epoch();
-      int64_t batch_idx = r.train_batch_;
       while (!r.stop_requested_ && !signalled()) {
         auto batch = loader.next();
         if (!batch) break;
-        run_iter(r, optim, batch_idx++, *batch);
+        run_iter(r, loop, optim, *batch);
       }
-      if (r.stop_requested_ && batch_idx < per_epoch) break;  // stopped mid-epoch: not a finished epoch
-      r.epoch_ += 1;
-      r.train_batch_ = 0;
+      if (r.stop_requested_ && loop.batch() < per_epoch) break;  // stopped mid-epoch: not a finished epoch
+      loop.finish_epoch();
       r.call_hooks([&](Hook& h) { h.after_train_epoch(r); });
-      if (should_validate(r, r.epoch_, r.max_epochs_, r.val_begin_, r.val_interval_)) {
+      if (should_validate(r, loop.epoch(), t.max_epochs, t.val_begin, t.val_interval)) {
         r.val();
         r.set_mode(RunnerMode::Train);
       }
@@ -159,18 +159,16 @@ void RunnerInternal::train_iterations(Runner& r, DataLoader& loader, OptimWrappe
   } else {
     r.call_hooks([&](Hook& h) { h.before_train_epoch(r); });
     start_epoch();
-    int64_t batch_idx = r.train_batch_;
-    while (r.iter_ < r.max_iters_ && !r.stop_requested_ && !signalled()) {
+    while (loop.iter() < t.max_iters && !r.stop_requested_ && !signalled()) {
       auto batch = loader.next();
       if (!batch) {  // the loader wraps around: a new pass over the data
-        r.epoch_ += 1;
+        loop.finish_epoch();
         start_epoch();
-        batch_idx = 0;
         batch = loader.next();
         if (!batch) throw Error("train_dataloader yielded no batch for a new epoch");
       }
-      run_iter(r, optim, batch_idx++, *batch);
-      if (should_validate(r, r.iter_, r.max_iters_, r.val_begin_, r.val_interval_)) {
+      run_iter(r, loop, optim, *batch);
+      if (should_validate(r, loop.iter(), t.max_iters, t.val_begin, t.val_interval)) {
         r.val();
         r.set_mode(RunnerMode::Train);
       }

@@ -101,6 +101,43 @@ custom_hooks:
   EXPECT_EQ(full->message_hub().latest("val/toy/mae"), resumed->message_hub().latest("val/toy/mae"));
 }
 
+// Records the runner's counters (read from the train loop) when training starts.
+struct CountersAtStart : Hook {
+  std::vector<int64_t> seen;
+  void before_train(Runner& r) override { seen = {r.epoch(), r.iter(), r.train_batch(), r.max_iters()}; }
+};
+
+// The train loop owns the counters: resume restores them there (epoch, iteration, batch of the
+// epoch), and a runner without train_cfg reports zeros and refuses to train.
+TEST(Runner, ResumeRestoresTheTrainLoopsCounters) {
+  const std::string wd = temp_dir("counters");
+  const std::string extra =
+      "train_cfg: {max_epochs: 2}\n"
+      "default_hooks: {checkpoint: {type: CheckpointHook, by_epoch: false, interval: 3}}";
+  {
+    auto stop = toy_config(wd, extra);
+    stop.root["custom_hooks"] = parse_yaml_string("[{type: StopAtHook, at: 6}]", "<t>");
+    Runner::from_config(stop)->train();  // iter_6.pth: epoch 1 (0-based), 2 of its 4 batches done
+  }
+  RunnerLaunch launch;
+  launch.resume = wd + "/iter_6.pth";
+  auto resumed = Runner::from_config(toy_config(wd, extra), launch);
+  auto counters = std::make_shared<CountersAtStart>();
+  resumed->register_hook(counters);
+  EXPECT_EQ(resumed->iter(), 0);
+  resumed->train();
+  EXPECT_EQ(counters->seen, (std::vector<int64_t>{1, 6, 2, 8}));
+  EXPECT_EQ(resumed->epoch(), 2);
+  EXPECT_EQ(resumed->iter(), 8);
+  EXPECT_EQ(resumed->train_batch(), 0);
+
+  auto test_only = Runner::from_config(toy_config(temp_dir("counters_test"), "train_cfg: null"));
+  EXPECT_EQ(test_only->epoch(), 0);
+  EXPECT_EQ(test_only->iter(), 0);
+  EXPECT_EQ(test_only->max_iters(), 0);
+  EXPECT_THROW(test_only->train(), ConfigError);
+}
+
 // `--resume auto` in a fresh work dir with weights-only load_from starts from those weights (as
 // load_from alone does), and a work dir that was moved still finds its last checkpoint.
 TEST(Runner, ResumeAutoUsesWeightsOnlyLoadFromAndSurvivesAMovedWorkDir) {
