@@ -148,6 +148,17 @@ class Runner {
 
  private:
   Runner(const Config& config, const RunnerLaunch& launch);
+  // The constructor's steps, in the order it runs them (runner_setup.cpp).
+  struct Env;           // env_cfg
+  void apply_launch();  // command-line overrides into the config; top-level keys checked
+  Env read_env() const;
+  void setup_environment(const Env& env);  // log level, process group, threads, determinism, device
+  void setup_seed(const Env& env);         // one seed on every rank; torch seeded with it
+  void setup_work_dir(const Env& env);     // work dir, this run's log dir and log file
+  void dump_config();                      // the merged config into the log dir and the work dir
+  void build_loops();                      // train_cfg's loop (kept: it owns the counters); val/test_cfg checked
+  void build_optim_wrapper();              // before the model: its errors first, and it may turn amp on
+  void build_model();                      // same weights on every rank
   friend struct RunnerInternal;  // runner_internal.h: builders, loops, checkpoint I/O
 
   Config config_;
