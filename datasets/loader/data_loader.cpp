@@ -2,7 +2,8 @@
 // one task (its samples in parallel inside it); up to `prefetch` batches are in flight ahead of
 // the consumer, and batches are handed out strictly in order. Every sample's randomness comes
 // from sample_rng(seed, epoch, index, repeat), so batches are identical for any num_workers.
-#include <oneapi/tbb/global_control.h>
+// The arena's threads are reserved process-wide (worker_threads.h), so loaders never cap each
+// other or the rest of the process, and loading runs with LibTorch's intra-op threads off.
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
 #include <opencv2/core/utility.hpp>
@@ -18,6 +19,7 @@
 #include "core/util/error.h"
 #include "datasets/base/det_dataset.h"
 #include "datasets/loader/collate.h"
+#include "datasets/loader/worker_threads.h"
 #include "datasets/samplers/batch_plan.h"
 
 namespace detseq {
@@ -82,9 +84,7 @@ class ThreadedDataLoader : public DataLoader {
     context_.world_size = dist::world_size();
     dataset_ = build<Dataset>(o.dataset);
     if (o.num_workers > 0) {
-      // TBB sizes its worker pool to the cores minus one by default; ask for enough threads.
-      control_ = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
-                                                       static_cast<size_t>(o.num_workers + 1));
+      workers_ = std::make_unique<LoaderWorkerReservation>(o.num_workers);
       arena_ = std::make_unique<tbb::task_arena>(static_cast<int>(o.num_workers), 0);
       // The workers already run one sample each: OpenCV's own parallel_for inside a transform
       // would oversubscribe the cores (and hands stack data to threads TSan cannot follow).
@@ -153,6 +153,8 @@ class ThreadedDataLoader : public DataLoader {
     std::vector<std::optional<Sample>> loaded(total);
     const int64_t n = static_cast<int64_t>(dataset_->size());
     auto load = [&](int64_t k) {
+      std::optional<SerialIntraOp> serial;  // on a worker thread (the parallel_for's helpers too)
+      if (arena_) serial.emplace();
       const int64_t idx = original_index(indices[k / R], n), rep = k % R;
       const uint64_t seed =
           derive_seed(context_.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(idx), static_cast<uint64_t>(rep));
@@ -191,6 +193,7 @@ class ThreadedDataLoader : public DataLoader {
       arena_->enqueue([this, k, epoch, indices = std::move(indices)] {
         Slot result;
         try {
+          SerialIntraOp serial;  // collate too
           result.batch = make_batch(epoch, indices);
         } catch (...) {
           result.error = std::current_exception();
@@ -243,7 +246,7 @@ class ThreadedDataLoader : public DataLoader {
   SamplerContext context_;
   bool infinite_ = false;
   std::shared_ptr<Dataset> dataset_;
-  std::unique_ptr<tbb::global_control> control_;
+  std::unique_ptr<LoaderWorkerReservation> workers_;  // declared before arena_: released after it
   std::unique_ptr<tbb::task_arena> arena_;
   std::vector<std::vector<int64_t>> batches_;
   size_t batches_size_ = 0;
