@@ -1,4 +1,4 @@
-#include "models/layers/box_ops.h"
+#include "core/structures/box_ops.h"
 
 #include "core/util/error.h"
 

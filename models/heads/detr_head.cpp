@@ -1,10 +1,10 @@
 #include "models/heads/detr_head.h"
 
-#include <torch/nn/functional/upsampling.h>
-
 #include "core/io/pretrained.h"
 #include "core/util/error.h"
-#include "models/layers/box_ops.h"
+#include "core/structures/box_mapping.h"
+#include "core/structures/box_ops.h"
+#include "core/structures/padding_mask.h"
 #include "models/layers/position_encoding.h"
 
 namespace detseq {
@@ -64,16 +64,7 @@ DETROutputs DETRHead::forward(const std::vector<torch::Tensor>& features, const 
   if (features.empty()) throw Error("DETRHead: no feature maps");
   auto x = features.back();
   const int64_t b = x.size(0), h = x.size(2), w = x.size(3);
-  torch::Tensor mask;
-  if (masks.defined()) {
-    // Nearest-neighbour downsampling of the padding mask to the feature map, as DETR.
-    namespace F = torch::nn::functional;
-    mask = F::interpolate(masks.unsqueeze(0).to(torch::kFloat),
-                          F::InterpolateFuncOptions().size(std::vector<int64_t>{h, w}).mode(torch::kNearest))
-               .to(torch::kBool)[0];
-  } else {
-    mask = torch::zeros({b, h, w}, x.options().dtype(torch::kBool));
-  }
+  const auto mask = downsample_padding_mask(masks, b, h, w, x.options());
   auto pos = positional_encoding_->forward(mask).to(x.dtype());
   if (input_proj) x = input_proj(x);
   auto src = x.flatten(2).transpose(1, 2);        // [B, HW, E]
@@ -135,16 +126,8 @@ std::vector<Detections> DETRHead::decode(const torch::Tensor& logits, const torc
     auto xyxy = box_ops::cxcywh_to_xyxy(all_boxes[i].index_select(0, keep));
     // Current (unpadded) image pixels, then the inverse of the meta's original->current map.
     const double w = meta.img_width, h = meta.img_height;
-    auto c4 = xyxy.unbind(-1);
-    auto x1 = (c4[0] * w - meta.offset_x) / meta.scale_x, x2 = (c4[2] * w - meta.offset_x) / meta.scale_x;
-    auto y1 = (c4[1] * h - meta.offset_y) / meta.scale_y, y2 = (c4[3] * h - meta.offset_y) / meta.scale_y;
-    // A flip (negative scale_x) swaps the x edges.
-    auto out = torch::stack({torch::min(x1, x2), torch::min(y1, y2), torch::max(x1, x2), torch::max(y1, y2)}, -1);
-    if (meta.ori_width > 0 && meta.ori_height > 0) {
-      auto bounds = torch::tensor({static_cast<float>(meta.ori_width), static_cast<float>(meta.ori_height),
-                                   static_cast<float>(meta.ori_width), static_cast<float>(meta.ori_height)});
-      out = torch::min(out.clamp_min(0), bounds);
-    }
+    auto current = xyxy * torch::tensor({float(w), float(h), float(w), float(h)});
+    auto out = boxes_to_original(current, meta, EdgeOrder::kSorted, /*clip=*/true);
     Detections d;
     d.image_id = meta.image_id;
     d.boxes = out.contiguous();

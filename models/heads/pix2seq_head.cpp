@@ -1,10 +1,10 @@
 #include "models/heads/pix2seq_head.h"
 
 #include <torch/nn/functional/loss.h>
-#include <torch/nn/functional/upsampling.h>
 #include <torch/nn/init.h>
 
 #include "core/io/pretrained.h"
+#include "core/structures/padding_mask.h"
 #include "core/util/error.h"
 #include "core/util/random.h"
 #include "models/heads/pix2seq_stepper.h"
@@ -102,16 +102,7 @@ Pix2SeqMemory Pix2SeqHead::encode(const torch::Tensor& feature, const torch::Ten
   auto x = input_proj(feature);
   if (input_gn) x = input_gn(x);
   const int64_t b = x.size(0), h = x.size(2), w = x.size(3);
-  torch::Tensor mask;
-  if (image_masks.defined() && o_.use_padding_mask) {
-    namespace F = torch::nn::functional;
-    mask = F::interpolate(image_masks.unsqueeze(1).to(torch::kFloat32),
-                          F::InterpolateFuncOptions().size(std::vector<int64_t>{h, w}).mode(torch::kNearest))
-               .squeeze(1)
-               .to(torch::kBool);
-  } else {
-    mask = torch::zeros({b, h, w}, torch::dtype(torch::kBool).device(x.device()));
-  }
+  const auto mask = downsample_padding_mask(o_.use_padding_mask ? image_masks : torch::Tensor(), b, h, w, x.options());
   auto pos = position_(mask).flatten(2).transpose(1, 2);
   x = x.flatten(2).transpose(1, 2);
   if (input_ln) x = input_ln(x);

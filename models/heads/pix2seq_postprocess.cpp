@@ -1,5 +1,6 @@
 #include "models/heads/pix2seq_postprocess.h"
 
+#include "core/structures/box_mapping.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 
@@ -67,26 +68,6 @@ TokenConstraints Pix2SeqInferenceRules::token_constraints(const Tokenizer& tok) 
   return c;
 }
 
-torch::Tensor boxes_to_original(const torch::Tensor& boxes, const ImageMeta& meta, bool sort, bool clip) {
-  auto b = boxes.to(torch::kFloat64);
-  auto xs = (b.index_select(1, torch::tensor({0, 2})) - meta.offset_x) / meta.scale_x;
-  auto ys = (b.index_select(1, torch::tensor({1, 3})) - meta.offset_y) / meta.scale_y;
-  torch::Tensor x0, x1, y0, y1;
-  if (sort) {
-    x0 = std::get<0>(xs.min(1)), x1 = std::get<0>(xs.max(1));
-    y0 = std::get<0>(ys.min(1)), y1 = std::get<0>(ys.max(1));
-  } else {  // keep the decoded corner order; a flip (negative scale) swaps the edges
-    const bool fx = meta.scale_x < 0, fy = meta.scale_y < 0;
-    x0 = xs.select(1, fx ? 1 : 0), x1 = xs.select(1, fx ? 0 : 1);
-    y0 = ys.select(1, fy ? 1 : 0), y1 = ys.select(1, fy ? 0 : 1);
-  }
-  if (clip) {
-    x0 = x0.clamp(0, double(meta.ori_width)), x1 = x1.clamp(0, double(meta.ori_width));
-    y0 = y0.clamp(0, double(meta.ori_height)), y1 = y1.clamp(0, double(meta.ori_height));
-  }
-  return torch::stack({x0, y0, x1, y1}, 1).to(torch::kFloat32);
-}
-
 std::vector<Detections> sequences_to_detections(const DecodeResult& result, const Tokenizer& tok,
                                                 const std::vector<ImageMeta>& metas, int64_t height, int64_t width,
                                                 int64_t max_objects, const Pix2SeqInferenceRules& rules) {
@@ -145,7 +126,10 @@ std::vector<Detections> sequences_to_detections(const DecodeResult& result, cons
         auto limits = torch::tensor({double(width), double(height), double(width), double(height)}, torch::kFloat64);
         boxes = torch::min(boxes.clamp_min(0.0), limits);
       }
-      det.boxes = boxes_to_original(boxes, meta, rules.sort_coordinates, rules.clip == Clip::kOriginal);
+      det.boxes = boxes_to_original(boxes, meta,
+                                    rules.sort_coordinates ? EdgeOrder::kSorted : EdgeOrder::kSwapOnFlip,
+                                    rules.clip == Clip::kOriginal)
+                      .to(torch::kFloat32);
     } else {
       det.boxes = torch::zeros({0, 4});
     }

@@ -40,8 +40,4 @@ std::vector<Detections> sequences_to_detections(const DecodeResult& result, cons
                                                 const std::vector<ImageMeta>& metas, int64_t height, int64_t width,
                                                 int64_t max_objects, const Pix2SeqInferenceRules& rules = {});
 
-// Maps xyxy boxes [K, 4] of the current image back to the original one (a flip swaps the x
-// edges); `sort` orders each box's corners, `clip` clips to the original image.
-torch::Tensor boxes_to_original(const torch::Tensor& boxes, const ImageMeta& meta, bool sort = true, bool clip = true);
-
 }  // namespace detseq

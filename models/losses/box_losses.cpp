@@ -1,6 +1,6 @@
 // Box regression losses: L1 on normalised cxcywh boxes and 1 - GIoU on xyxy boxes (DETR's pair).
 #include "core/util/error.h"
-#include "models/layers/box_ops.h"
+#include "core/structures/box_ops.h"
 #include "models/losses/loss.h"
 
 namespace detseq {

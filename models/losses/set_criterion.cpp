@@ -2,7 +2,7 @@
 
 #include "core/dist/dist.h"
 #include "core/util/error.h"
-#include "models/layers/box_ops.h"
+#include "core/structures/box_ops.h"
 
 namespace detseq {
 

@@ -1,7 +1,7 @@
 #include "models/matchers/hungarian_matcher.h"
 
 #include "core/util/error.h"
-#include "models/layers/box_ops.h"
+#include "core/structures/box_ops.h"
 #include "models/matchers/linear_assignment.h"
 
 namespace detseq {

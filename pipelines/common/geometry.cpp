@@ -16,17 +16,7 @@ int64_t image_width(const Sample& sample) { return sample.image.size(1); }
 void apply_map(Sample& sample, const AxisMap& map, int64_t new_w, int64_t new_h, bool drop_empty) {
   Instances& inst = sample.instances;
   if (inst.size() > 0) {
-    auto b = inst.boxes;
-    auto x1 = b.select(1, 0) * map.sx + map.ox;
-    auto x2 = b.select(1, 2) * map.sx + map.ox;
-    auto y1 = b.select(1, 1) * map.sy + map.oy;
-    auto y2 = b.select(1, 3) * map.sy + map.oy;
-    if (map.sx < 0) std::swap(x1, x2);
-    if (map.sy < 0) std::swap(y1, y2);
-    auto boxes = torch::stack({x1.clamp(0, static_cast<double>(new_w)), y1.clamp(0, static_cast<double>(new_h)),
-                               x2.clamp(0, static_cast<double>(new_w)), y2.clamp(0, static_cast<double>(new_h))},
-                              1);
-    inst.boxes = boxes.to(torch::kFloat32);
+    inst.boxes = map_boxes(inst.boxes, map, double(new_w), double(new_h)).to(torch::kFloat32);
     if (drop_empty) {
       auto keep = (inst.boxes.select(1, 2) > inst.boxes.select(1, 0)) &
                   (inst.boxes.select(1, 3) > inst.boxes.select(1, 1));

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "core/config/config_node.h"
+#include "core/structures/box_mapping.h"
 #include "core/structures/sample.h"
 
 namespace detseq::pipe {
@@ -20,9 +21,7 @@ struct PadValue {
 };
 ConfigNode to_node(const PadValue& v);  // the default in `registry describe` (found by ADL)
 
-struct AxisMap {
-  double sx = 1, ox = 0, sy = 1, oy = 0;
-};
+using detseq::AxisMap;  // core/structures/box_mapping.h
 
 // Applies `map` to the boxes (swapping x1/x2 when sx < 0), composes it onto sample.meta, sets the
 // current (and pad) size to new_w x new_h, clips boxes to it and, with drop_empty, removes boxes

@@ -5,7 +5,7 @@
 
 #include "core/io/state_dict.h"
 #include "core/util/error.h"
-#include "models/layers/box_ops.h"
+#include "core/structures/box_ops.h"
 #include "models/layers/drop_path.h"
 #include "models/layers/frozen_batch_norm.h"
 #include "models/layers/mlp.h"
