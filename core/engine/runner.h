@@ -66,8 +66,8 @@ class Runner {
   // weights of another code base) through the config's checkpoint mapping
   // (io::model_checkpoint_mapping). `strict`: every key must fit (else an error naming them).
   void load_checkpoint(const std::string& path, bool resume = false, bool strict = true);
-  // Writes <work_dir>/<filename> atomically (rank 0 only; other ranks return).
-  // Returns the full path written.
+  // Writes <work_dir>/<filename> atomically on rank 0 and returns the full path ("" on other
+  // ranks). Every rank must call it: it gathers each rank's RNG state (rng_state.h).
   // Refuses (detseq::Error) a model whose weights hold NaN or Inf: a diverged run never becomes
   // the last or the best checkpoint.
   std::string save_checkpoint(const std::string& filename);

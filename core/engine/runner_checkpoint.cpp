@@ -1,6 +1,5 @@
 // Training checkpoints: one torch.load-readable file per save (core/io writes it atomically)
 // holding everything an exact resume needs.
-#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -12,6 +11,7 @@
 #include "core/engine/loop.h"
 #include "core/engine/optim_wrapper.h"
 #include "core/engine/param_scheduler.h"
+#include "core/engine/rng_state.h"
 #include "core/engine/runner_internal.h"
 #include "core/io/atomic_file.h"
 #include "core/io/checkpoint.h"
@@ -142,6 +142,7 @@ void Runner::mark_last_checkpoint(const std::string& path) {
 }
 
 std::string Runner::save_checkpoint(const std::string& filename) {
+  io::Value rng = gather_rng_entry(device_);  // a collective: before the other ranks return
   if (!dist::is_main_process()) return "";
   const std::string path = (fs::path(work_dir_) / filename).string();
   if (const std::string bad = first_non_finite(*model_); !bad.empty()) {
@@ -173,9 +174,7 @@ std::string Runner::save_checkpoint(const std::string& filename) {
     for (auto& s : schedulers_) list.push_back(scheduler_state(*s));
     ckpt.set("param_schedulers", list);
   }
-  // The global torch generator (dropout, random init inside the model); data randomness is
-  // derived from (seed, epoch, index) and needs no state.
-  ckpt.set("rng", io::Value::dict().set("torch_cpu", at::detail::getDefaultCPUGenerator().get_state()));
+  ckpt.set("rng", rng);
   call_hooks([&](Hook& h) { h.before_save_checkpoint(*this, ckpt); });
   io::write_checkpoint(path, ckpt);
   DETSEQ_INFO("saved checkpoint {}", path);
@@ -264,10 +263,12 @@ void RunnerInternal::load_or_resume(Runner& r, const std::optional<io::Value>& r
     }
   }
   if (const io::Value* rng = ckpt.find("rng")) {
-    if (const io::Value* cpu = rng->find("torch_cpu")) {
-      at::Generator gen = at::detail::getDefaultCPUGenerator();  // a handle sharing the global state
-      std::lock_guard<std::mutex> lock(gen.mutex());
-      gen.set_state(cpu->as_tensor());
+    std::string note;
+    restore_rng_state(rng_state_for_rank(*rng, dist::rank(), dist::world_size(), &note), r.device_);
+    if (!note.empty() && dist::world_size() > 1) {
+      DETSEQ_WARN("resume: {}", note);  // some ranks now share a random stream
+    } else if (!note.empty()) {
+      DETSEQ_INFO("resume: {}", note);
     }
   }
   r.call_hooks([&](Hook& h) { h.after_load_checkpoint(r, ckpt); });

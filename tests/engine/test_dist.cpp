@@ -1,6 +1,7 @@
 // Multi-process data parallel: two Gloo processes with batch 1 each must reach the same weights
 // as one process with batch 2. The test re-executes this test binary as the two workers
 // (--gtest_filter=DistWorker.*, with torchrun-style env variables and a free local port).
+#include <ATen/CPUGeneratorImpl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include "core/dist/dist.h"
 #include "core/dist/init.h"
 #include "core/engine/runner.h"
+#include "core/io/checkpoint.h"
 #include "core/util/error.h"
 #include "tests/engine/toy.h"
 
@@ -48,7 +50,9 @@ int free_port() {
   return port;
 }
 
-pid_t spawn_worker(int rank, int world, int port, const std::string& out_dir) {
+// Runs this test binary as worker `rank` of `world`, running only `test` (a gtest filter).
+pid_t spawn_worker(int rank, int world, int port, const std::string& out_dir,
+                   const std::string& test = "DistWorker.Train") {
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e) env.emplace_back(*e);
   env.push_back("RANK=" + std::to_string(rank));
@@ -63,7 +67,7 @@ pid_t spawn_worker(int rank, int world, int port, const std::string& out_dir) {
     for (auto& s : env) envp.push_back(s.data());
     envp.push_back(nullptr);
     std::string exe = fs::read_symlink("/proc/self/exe").string();
-    std::string filter = "--gtest_filter=DistWorker.Train";
+    std::string filter = "--gtest_filter=" + test;
     std::string log = out_dir + "/rank" + std::to_string(rank) + ".log";
     FILE* f = std::freopen(log.c_str(), "w", stdout);
     (void)f;
@@ -139,6 +143,70 @@ TEST(Dist, TwoGlooProcessesMatchOneProcessWithDoubleBatch) {
   EXPECT_NEAR(std::stod(slurp(out + "/mae.txt")), single->message_hub().latest("val/toy/mae"), 1e-5);
   // Only rank 0 wrote checkpoints and logs.
   EXPECT_TRUE(fs::exists(out + "/work/epoch_2.pth"));
+  fs::remove_all(out);
+}
+
+torch::Tensor cpu_rng_state() { return at::detail::getDefaultCPUGenerator().get_state(); }
+
+// This rank's CPU generator right after the epoch's checkpoint (CheckpointHook runs before it, at
+// VERY_LOW) and when a (resumed) training starts.
+struct RngProbe : Hook {
+  torch::Tensor after_save, at_start;
+  void after_train_epoch(Runner&) override { after_save = cpu_rng_state(); }
+  void before_train(Runner&) override { at_start = cpu_rng_state(); }
+};
+
+// Runs only as a spawned worker: one epoch with a random stream of the rank's own, then a resume
+// from its checkpoint, which must give this rank its own state back (not rank 0's).
+TEST(DistWorker, RngResume) {
+  const char* out = std::getenv("DETSEQ_DIST_WORKER_OUT");
+  if (!out) GTEST_SKIP() << "only runs as a worker of Dist.ResumeRestoresEachRanksRng";
+  const std::string work = std::string(out) + "/work";
+  const std::string extra = "train_cfg: {max_epochs: 1}\nenv_cfg: {dist_cfg: {backend: gloo}}";
+  torch::Tensor saved;
+  {
+    auto runner = Runner::from_config(toy_config(work, extra));
+    ASSERT_EQ(dist::world_size(), 2);
+    torch::rand({1 + 10 * dist::rank()});  // the ranks' streams part here (dropout draws on from them)
+    auto probe = std::make_shared<RngProbe>();
+    runner->register_hook(probe, 100);
+    runner->train();
+    saved = probe->after_save;
+  }
+  RunnerLaunch launch;
+  launch.resume = work + "/epoch_1.pth";
+  auto resumed = Runner::from_config(toy_config(work, extra), launch);
+  auto probe = std::make_shared<RngProbe>();
+  resumed->register_hook(probe, 100);
+  resumed->train();  // nothing left to train: restores the state, then ends
+  ASSERT_TRUE(saved.defined() && probe->at_start.defined());
+  EXPECT_TRUE(torch::equal(saved, probe->at_start)) << "rank " << dist::rank() << " resumed another rank's RNG state";
+  torch::save(saved, std::string(out) + "/rng" + std::to_string(dist::rank()) + ".pt");
+  resumed.reset();
+  dist::destroy_process_group();
+}
+
+TEST(Dist, ResumeRestoresEachRanksRng) {
+  const std::string out = (fs::temp_directory_path() / ("detseq_dist_rng_" + std::to_string(::getpid()))).string();
+  fs::remove_all(out);
+  fs::create_directories(out);
+  const int port = free_port();
+  const pid_t a = spawn_worker(0, 2, port, out, "DistWorker.RngResume");
+  const pid_t b = spawn_worker(1, 2, port, out, "DistWorker.RngResume");
+  const int sa = wait_for(a, 120), sb = wait_for(b, 120);
+  ASSERT_EQ(sa, 0) << slurp(out + "/rank0.log");
+  ASSERT_EQ(sb, 0) << slurp(out + "/rank1.log");
+  torch::Tensor rank0, rank1;
+  torch::load(rank0, out + "/rng0.pt");
+  torch::load(rank1, out + "/rng1.pt");
+  EXPECT_FALSE(torch::equal(rank0, rank1)) << "the ranks' states must differ for the check to mean anything";
+  // The checkpoint holds both, rank 0's also as torch_cpu (what older detseq and Python read).
+  const io::Value ckpt = io::read_checkpoint(out + "/work/epoch_1.pth");
+  const io::Value& ranks = ckpt.at("rng").at("ranks");
+  ASSERT_EQ(ranks.size(), 2u);
+  EXPECT_TRUE(torch::equal(ranks.elements()[0].at("torch_cpu").as_tensor(), rank0));
+  EXPECT_TRUE(torch::equal(ranks.elements()[1].at("torch_cpu").as_tensor(), rank1));
+  EXPECT_TRUE(torch::equal(ckpt.at("rng").at("torch_cpu").as_tensor(), rank0));
   fs::remove_all(out);
 }
 

@@ -192,6 +192,7 @@ TEST(Runner, CheckpointIsReadableByPythonTorchLoad) {
                            "assert st['exp_avg'].shape == c['state_dict']['fc.weight'].shape\n"
                            "assert len(c['param_schedulers']) == 2\n"
                            "assert c['rng']['torch_cpu'].dtype == torch.uint8\n"
+                           "assert torch.equal(c['rng']['ranks'][0]['torch_cpu'], c['rng']['torch_cpu'])\n"
                            "print('ok')\n";
   const std::string cmd = "/usr/bin/python3 " + script + " " + wd + "/epoch_1.pth > " + wd + "/py.out 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << lines_of(wd + "/py.out").back();
