@@ -10,8 +10,9 @@ packages=(
   libtorch-dev libopenblas0-pthread libgloo-dev
   libyaml-cpp-dev libopencv-dev libtbb-dev libspdlog-dev libcli11-dev
   nlohmann-json3-dev libsimdjson-dev libgtest-dev zlib1g-dev libpugixml-dev libjpeg62-turbo-dev
+  libprotobuf-dev protobuf-compiler libboost-dev
   dataset-fashion-mnist
-  python3-torch python3-torchvision python3-pil
+  python3-torch python3-torchvision python3-pil python3-venv
 )
 apt_install_missing "${packages[@]}"
 # LibTorch's matrix products go through the libblas.so.3 alternative; make sure it is OpenBLAS

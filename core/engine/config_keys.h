@@ -16,8 +16,8 @@ const std::vector<std::string>& known_top_level_keys();
 // logged as one warning.
 std::vector<std::string> check_top_level_keys(const Config& config);
 
-// `visualizer: {type: DetLocalVisualizer, vis_backends: [{type: LocalVisBackend}], name}` is what
-// detseq does (the logger writes vis_data/scalars.json); any other backend or option is an error.
+// `visualizer: {type: DetLocalVisualizer, vis_backends: [{type: LocalVisBackend}, {type:
+// TensorboardVisBackend}], name}` (core/engine/visualizer.h): an unknown type or option is an error.
 void check_visualizer(const ConfigNode& root);
 
 // The config-only checks above plus `auto_scale_lr`'s keys; run by the runner and print-config.

@@ -48,11 +48,14 @@ std::string DetVisualizer::write(const std::string& image_path, const BoxSet* gt
 
 std::string DetVisualizer::write(const cv::Mat& rgb, const std::string& name, const BoxSet* gt,
                                  const Detections& pred) const {
-  const BoxSet p = BoxSet::from(pred);
-  const cv::Mat drawn = draw_gt_and_predictions(rgb, gt, &p, style_, draw_);
   const std::string path = (std::filesystem::path(out_dir_) / name).string();
-  save_image(path, drawn);
+  save_image(path, draw(rgb, gt, pred));
   return path;
+}
+
+cv::Mat DetVisualizer::draw(const cv::Mat& rgb, const BoxSet* gt, const Detections& pred) const {
+  const BoxSet p = BoxSet::from(pred);
+  return draw_gt_and_predictions(rgb, gt, &p, style_, draw_);
 }
 
 }  // namespace detseq::vis

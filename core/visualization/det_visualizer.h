@@ -31,6 +31,9 @@ class DetVisualizer {
   // Same on an image already in memory (RGB), written as <out_dir>/<name>.
   std::string write(const cv::Mat& rgb, const std::string& name, const BoxSet* gt, const Detections& pred) const;
 
+  // The picture write() saves, without saving it (RGB; e.g. for TensorBoard).
+  cv::Mat draw(const cv::Mat& rgb, const BoxSet* gt, const Detections& pred) const;
+
   const std::string& out_dir() const { return out_dir_; }
 
  private:

@@ -60,7 +60,8 @@ TEST(CliConfig, HookOptimizerAndSchedulerKeysAreValidated) {
 
 TEST(CliConfig, VisualizerAndAutoScaleLrKeys) {
   EXPECT_EQ(print_config("'visualizer={type: DetLocalVisualizer, vis_backends: [{type: LocalVisBackend}]}'").code, 0);
-  expect_error("'visualizer.vis_backends=[{type: TensorboardVisBackend}]'", "not supported yet (issue #16)");
+  EXPECT_EQ(print_config("'visualizer.vis_backends=[{type: TensorboardVisBackend}]'").code, 0);
+  expect_error("'visualizer.vis_backends=[{type: TensorboardVisBakend}]'", "did you mean 'TensorboardVisBackend'");
   EXPECT_EQ(print_config("auto_scale_lr.enable=false auto_scale_lr.base_batch_size=16").code, 0);
   expect_error("auto_scale_lr.base_batch=16", "did you mean 'base_batch_size'?");
   const Result r = run("train " + kDetr + " --auto-scale-lr");

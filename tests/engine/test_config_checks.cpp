@@ -54,18 +54,23 @@ TEST(ConfigChecks, UnreadKeysAreReportedUnlessReferenced) {
 
 ConfigNode with_visualizer(const std::string& yaml) { return parse_yaml_string("visualizer: " + yaml, "vis.yaml"); }
 
-TEST(ConfigChecks, VisualizerAcceptsLocalVisBackendOnly) {
+TEST(ConfigChecks, VisualizerBackendsAreRegistryComponents) {
   EXPECT_EQ(error_of([] {
               check_visualizer(with_visualizer(
                   "{type: DetLocalVisualizer, vis_backends: [{type: LocalVisBackend}], name: visualizer}"));
             }),
             "<no error>");
-  const std::string tb = error_of([] {
-    check_visualizer(with_visualizer("{type: DetLocalVisualizer, vis_backends: [{type: LocalVisBackend}, "
-                                     "{type: TensorboardVisBackend}]}"));
-  });
-  EXPECT_NE(tb.find("visualizer.vis_backends.1"), std::string::npos) << tb;
-  EXPECT_NE(tb.find("TensorboardVisBackend is not supported yet (issue #16)"), std::string::npos) << tb;
+  EXPECT_EQ(error_of([] {
+              check_visualizer(
+                  with_visualizer("{type: DetLocalVisualizer, vis_backends: [{type: LocalVisBackend}, "
+                                  "{type: TensorboardVisBackend}]}"));
+            }),
+            "<no error>");
+  const std::string wandb =
+      error_of([] { check_visualizer(with_visualizer("{vis_backends: [{type: WandbVisBackend}]}")); });
+  EXPECT_NE(wandb.find("visualizer.vis_backends.0.type (vis.yaml:1): unknown vis_backend type 'WandbVisBackend'"),
+            std::string::npos)
+      << wandb;
   const std::string option = error_of([] {
     check_visualizer(with_visualizer("{type: DetLocalVisualizer, vis_backends: [{type: LocalVisBackend, save_dir: x}]}"));
   });

@@ -1,17 +1,16 @@
 // LoggerHook: every `interval` training iterations (of the epoch, for epoch-based loops, as
-// mmengine), one text line (console + log file) and one JSON line of scalars appended to
-// <work_dir>/<timestamp>/vis_data/scalars.json and, as mmengine's LocalVisBackend also writes it
-// (mmdet's analyze_logs.py reads it), vis_data/<timestamp>.json (lr, eta, time, data_time, memory, grad_norm, loss,
-// each loss term; averaged over the interval, in mmengine's order), plus one line per validation /
-// test with the metrics. The last iterations of an epoch that do not fill an interval are logged
-// unless ignore_last, and always when the epoch is shorter than the interval (else such a run would
-// log no training scalars at all). Rank 0 only. The JSON file is appended to, never truncated.
+// mmengine), one text line (console + log file) and one row of scalars handed to the run's
+// visualizer (core/engine/visualizer.h; by default LocalVisBackend: a JSON line in
+// <work_dir>/<timestamp>/vis_data/scalars.json and vis_data/<timestamp>.json) (lr, eta, time,
+// data_time, memory, grad_norm, loss, each loss term; averaged over the interval, in mmengine's
+// order), plus one row per validation / test with the metrics. The last iterations of an epoch
+// that do not fill an interval are logged unless ignore_last, and always when the epoch is
+// shorter than the interval (else such a run would log no training scalars at all). Rank 0 only.
 #include <algorithm>
-#include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <utility>
 #include <vector>
@@ -19,10 +18,9 @@
 #include "core/dist/dist.h"
 #include "core/engine/hook.h"
 #include "core/engine/runner.h"
+#include "core/engine/visualizer.h"
 #include "core/logging/logging.h"
 #include "core/util/error.h"
-
-namespace fs = std::filesystem;
 
 namespace detseq {
 namespace {
@@ -40,22 +38,6 @@ struct LoggerHookOptions {
     v("log_metric_by_epoch", log_metric_by_epoch, "validation metrics are logged against the epoch (else the iteration)");
   }
 };
-
-std::string json_number(double v) {
-  if (!std::isfinite(v)) return v > 0 ? "\"Infinity\"" : (v < 0 ? "\"-Infinity\"" : "\"NaN\"");
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%.8g", v);
-  return buf;
-}
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
 
 std::string format_eta(double seconds) {
   const auto s = static_cast<int64_t>(seconds);
@@ -83,10 +65,7 @@ class LoggerHook : public Hook {
   }
   int default_priority() const override { return static_cast<int>(Priority::BELOW_NORMAL); }
 
-  void before_run(Runner& r) override {
-    json_path_ = (fs::path(r.log_dir()) / "vis_data" / "scalars.json").string();
-    timestamp_json_path_ = (fs::path(r.log_dir()) / "vis_data" / (r.timestamp() + ".json")).string();
-  }
+  void before_run(Runner& r) override { vis_ = Visualizer::of_run(r); }
 
   void after_train_iter(Runner& r, int64_t batch_idx, const Batch&, const LossDict&) override {
     const int64_t per_epoch = r.train_dataloader().batches_per_epoch();
@@ -117,7 +96,7 @@ class LoggerHook : public Hook {
     DETSEQ_INFO("{}", text.str());
     values.emplace_back("epoch", static_cast<double>(r.epoch() + 1));
     values.emplace_back("iter", static_cast<double>(r.iter()));
-    append_json(values, r.iter());
+    add_scalars(values, r.iter());
   }
 
   void after_val_epoch(Runner& r, const MetricResults& metrics) override { log_metrics(r, "val", metrics); }
@@ -206,34 +185,19 @@ class LoggerHook : public Hook {
       values.emplace_back("epoch", static_cast<double>(r.epoch()));
       values.emplace_back("iter", static_cast<double>(r.iter()));
     }
-    append_json(values, mode == "val" ? (o_.log_metric_by_epoch && r.by_epoch() ? r.epoch() : r.iter()) : 0);
+    add_scalars(values, mode == "val" ? (o_.log_metric_by_epoch && r.by_epoch() ? r.epoch() : r.iter()) : 0);
   }
 
-  void append_json(const Scalars& values, int64_t step) {
-    if (json_path_.empty()) return;
-    std::ostringstream line;
-    line << "{";
-    bool first = true;
-    for (const auto& [k, v] : values) {
-      line << (first ? "" : ", ") << json_string(k) << ": "
-           << ((k == "epoch" || k == "iter") ? std::to_string(static_cast<int64_t>(v)) : json_number(v));
-      first = false;
-    }
-    line << (first ? "" : ", ") << "\"step\": " << step << "}\n";
-    fs::create_directories(fs::path(json_path_).parent_path());
-    for (const std::string* path : {&json_path_, &timestamp_json_path_}) {
-      std::ofstream out(*path, std::ios::app);
-      if (!out) throw Error("LoggerHook: cannot append to " + *path);
-      out << line.str();
-    }
+  void add_scalars(const Scalars& values, int64_t step) {
+    if (vis_) vis_->add_scalars(values, step);
   }
 
   LoggerHookOptions o_;
-  std::string json_path_, timestamp_json_path_;
+  std::shared_ptr<Visualizer> vis_;  // the run's, shared with DetVisualizationHook
   std::map<std::string, int64_t> seen_;
 };
 
 }  // namespace
 DETSEQ_REGISTER_AS(Hook, LoggerHook, LoggerHookOptions, "LoggerHook",
-                   "text log + vis_data/scalars.json line every `interval` iterations");
+                   "text log + a row of scalars to the visualizer (vis_data/scalars.json) every `interval` iterations");
 }  // namespace detseq

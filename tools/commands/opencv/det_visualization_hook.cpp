@@ -1,12 +1,31 @@
 #include "tools/commands/opencv/det_visualization_hook.h"
 
 #include <filesystem>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <vector>
 
 #include "core/engine/runner.h"
 #include "core/util/error.h"
 
 namespace detseq {
 namespace fs = std::filesystem;
+namespace {
+
+EncodedImage encode_png(const cv::Mat& rgb) {
+  cv::Mat bgr;
+  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  std::vector<uchar> bytes;
+  if (!cv::imencode(".png", bgr, bytes)) throw Error("DetVisualizationHook: cannot PNG-encode the drawn image");
+  EncodedImage out;
+  out.height = rgb.rows;
+  out.width = rgb.cols;
+  out.channels = rgb.channels();
+  out.png.assign(bytes.begin(), bytes.end());
+  return out;
+}
+
+}  // namespace
 
 DetVisualizationHook::DetVisualizationHook(const DetVisualizationHookOptions& o) : o_(o) {
   if (o_.interval <= 0) throw ConfigError("DetVisualizationHook: interval must be positive, got " + std::to_string(o_.interval));
@@ -14,8 +33,10 @@ DetVisualizationHook::DetVisualizationHook(const DetVisualizationHookOptions& o)
 
 void DetVisualizationHook::prepare(Runner& r, bool test) {
   vis_.reset();
+  run_vis_.reset();
   gt_.clear();
   if (!o_.draw) return;
+  if (!test) run_vis_ = Visualizer::of_run(r);
   Dataset& ds = test ? r.test_dataloader().dataset() : r.val_dataloader().dataset();
   std::string dir;
   if (test) {
@@ -28,20 +49,23 @@ void DetVisualizationHook::prepare(Runner& r, bool test) {
   if (o_.draw_gt) gt_ = vis::ground_truth_by_image(ds);
 }
 
-void DetVisualizationHook::draw_one(const Batch& batch, size_t i, const Detections& det, const std::string& name) {
+cv::Mat DetVisualizationHook::draw_one(const Batch& batch, size_t i, const Detections& det, const std::string& name) {
   const ImageMeta& meta = batch.metas.at(i);
   const int64_t id = det.image_id >= 0 ? det.image_id : meta.image_id;
   const auto it = gt_.find(id);
   const vis::BoxSet* gt = it != gt_.end() ? &it->second : nullptr;
-  vis_->write(vis::load_image(meta.file_path), name, gt, det);
+  cv::Mat drawn = vis_->draw(vis::load_image(meta.file_path), gt, det);
+  vis::save_image((fs::path(vis_->out_dir()) / name).string(), drawn);
   ++written_;
+  return drawn;
 }
 
 void DetVisualizationHook::after_val_iter(Runner& r, int64_t batch_idx, const Batch& batch,
                                           const std::vector<Detections>& dets) {
   if (!vis_ || dets.empty() || batch_idx % o_.interval != 0) return;
   const fs::path file(batch.metas.at(0).file_path);
-  draw_one(batch, 0, dets[0], file.stem().string() + "_" + std::to_string(r.iter()) + ".jpg");
+  const cv::Mat drawn = draw_one(batch, 0, dets[0], file.stem().string() + "_" + std::to_string(r.iter()) + ".jpg");
+  if (run_vis_ && run_vis_->takes_images()) run_vis_->add_image("val_img", encode_png(drawn), r.iter() + batch_idx);
 }
 
 void DetVisualizationHook::after_test_iter(Runner&, int64_t, const Batch& batch, const std::vector<Detections>& dets) {

@@ -1,6 +1,7 @@
 // DetVisualizationHook (family `hook`), as mmdetection's: draws ground truth | predictions.
 //  - validation: every `interval`-th batch, its first image, to <log_dir>/vis_data/vis_image/
-//    as <name>_<iter>.jpg;
+//    as <name>_<iter>.jpg, and, PNG-encoded, to the run's visualizer backends that take images
+//    (TensorboardVisBackend) as tag "val_img" at step iter + batch index (mmdet's);
 //  - test: every image to `test_out_dir` (absolute, or relative to <log_dir>; default
 //    <log_dir>/vis_data/test_images), named as the input file.
 // Nothing is drawn unless `draw` is true (`detseq test --show-dir` turns it on).
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "core/engine/hook.h"
+#include "core/engine/visualizer.h"
 #include "core/visualization/det_visualizer.h"
 
 namespace detseq {
@@ -44,10 +46,12 @@ class DetVisualizationHook : public Hook {
 
  private:
   void prepare(Runner& r, bool test);
-  void draw_one(const Batch& batch, size_t i, const Detections& det, const std::string& name);
+  // Draws and saves image i of the batch as `name`; returns the drawn picture (RGB).
+  cv::Mat draw_one(const Batch& batch, size_t i, const Detections& det, const std::string& name);
 
   DetVisualizationHookOptions o_;
   std::unique_ptr<vis::DetVisualizer> vis_;
+  std::shared_ptr<Visualizer> run_vis_;  // the run's (shared with LoggerHook); validation only
   std::map<int64_t, vis::BoxSet> gt_;
   int64_t written_ = 0;
 };
