@@ -25,8 +25,14 @@ Compose Compose::from_node(const ConfigNode& node, const std::string& path) {
 }
 
 bool Compose::apply(Sample& sample, Rng& rng) const {
-  for (const auto& t : transforms_) {
-    if (!t->apply(sample, rng)) return false;
+  for (size_t i = 0; i < transforms_.size(); ++i) {
+    if (!transforms_[i]->apply(sample, rng)) return false;
+    // Steps after TestTimeAug would change view 0 only; they belong inside its last stage.
+    if (!sample.views.empty() && i + 1 < transforms_.size()) {
+      throw Error(sample.meta.file_path + ": pipeline step " + std::to_string(i) +
+                  " made test-time views but is not the last step; move the " +
+                  std::to_string(transforms_.size() - i - 1) + " later step(s) into its last stage");
+    }
   }
   return true;
 }

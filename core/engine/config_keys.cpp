@@ -15,7 +15,8 @@ const std::vector<std::string>& known_top_level_keys() {
       "model",          "train_dataloader", "val_dataloader", "test_dataloader", "val_evaluator",
       "test_evaluator", "optim_wrapper",    "param_scheduler", "train_cfg",      "val_cfg",
       "test_cfg",       "default_hooks",    "custom_hooks",   "env_cfg",         "load_from",
-      "resume",         "work_dir",         "auto_scale_lr",  "visualizer",      "checkpoint_mapping"};
+      "resume",         "work_dir",         "auto_scale_lr",  "visualizer",      "checkpoint_mapping",
+      "tta_model",      "tta_pipeline"};
   return keys;
 }
 

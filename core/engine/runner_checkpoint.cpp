@@ -188,7 +188,7 @@ void Runner::load_checkpoint(const std::string& path, bool resume, bool strict) 
     RunnerInternal::load_or_resume(*this, ckpt);
     return;
   }
-  const auto report = io::load_model_checkpoint(*model_, ckpt, path, io::model_checkpoint_mapping(config_.root), strict);
+  const auto report = io::load_model_checkpoint(model_->checkpoint_module(), ckpt, path, io::model_checkpoint_mapping(config_.root), strict);
   DETSEQ_INFO("load weights: {}", report.summary());
   loaded_ = true;
 }
@@ -201,7 +201,7 @@ std::optional<io::Value> RunnerInternal::read_resume_checkpoint(Runner& r) {
   io::Value ckpt = io::read_checkpoint(*path);
   if (source->from_load_from && !has_training_state(ckpt)) {
     // A fresh work dir, `--resume auto` and pretrained weights in load_from: start from them.
-    const auto report = io::load_model_checkpoint(*r.model_, ckpt, *path, io::model_checkpoint_mapping(r.config_.root),
+    const auto report = io::load_model_checkpoint(r.model_->checkpoint_module(), ckpt, *path, io::model_checkpoint_mapping(r.config_.root),
                                                   /*strict=*/false);
     DETSEQ_INFO("resume: no last_checkpoint in {}; load_from {} holds weights only, training starts from them: {}",
                 r.work_dir(), *path, report.summary());
@@ -230,7 +230,7 @@ void RunnerInternal::load_or_resume(Runner& r, const std::optional<io::Value>& r
     const ConfigNode* lf = r.config_.root.find("load_from");
     if (lf && !lf->is_null()) {
       const std::string path = lf->as<std::string>("load_from");
-      const auto report = io::load_model_checkpoint(*r.model_, io::read_checkpoint(path), path,
+      const auto report = io::load_model_checkpoint(r.model_->checkpoint_module(), io::read_checkpoint(path), path,
                                                     io::model_checkpoint_mapping(r.config_.root), /*strict=*/false);
       DETSEQ_INFO("load_from: {}", report.summary());
     }

@@ -51,6 +51,9 @@ class Detector : public torch::nn::Module {
   // Labels the model can learn (its head's); 0 when unknown. The runner checks it against the
   // training data set's classes before the first iteration.
   virtual int64_t num_classes() const { return 0; }
+  // The module checkpoints are read into: the detector itself, or the detector a wrapper runs
+  // (DetTTAModel), so a wrapped model loads the same files with the same key names.
+  virtual torch::nn::Module& checkpoint_module() { return *this; }
 };
 
 DETSEQ_DECLARE_FAMILY(Backbone, "backbone", "image -> multi-scale feature maps");

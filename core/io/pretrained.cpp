@@ -67,8 +67,12 @@ LoadOptions model_checkpoint_mapping(const ConfigNode& root) {
     out.rename = read_rename_rules(opts.rename, "checkpoint_mapping.rename");
     return out;
   }
-  if (const ConfigNode* init = root.find_path("model.init_cfg"); init && init->is_map()) {
-    LoadOptions out = read_pretrained_options(*init, "model.init_cfg", nullptr);
+  // A test-time-augmentation wrapper (DetTTAModel) loads into its `module`: that detector's rules apply.
+  const ConfigNode* type = root.find_path("model.type");
+  const bool wrapped = type && type->is_scalar() && type->as<std::string>("model.type") == "DetTTAModel";
+  const std::string init_path = wrapped ? "model.module.init_cfg" : "model.init_cfg";
+  if (const ConfigNode* init = root.find_path(init_path); init && init->is_map()) {
+    LoadOptions out = read_pretrained_options(*init, init_path, nullptr);
     out.strict = false;
     return out;
   }

@@ -35,11 +35,14 @@ Instances Instances::to(const torch::Device& device, bool non_blocking) const {
 
 Batch Batch::to(const torch::Device& device, bool non_blocking) const {
   Batch out;
-  out.images = images.to(device, non_blocking);
-  out.masks = masks.to(device, non_blocking);
+  // A test-time-augmentation batch may carry its tensors only in its views.
+  if (images.defined()) out.images = images.to(device, non_blocking);
+  if (masks.defined()) out.masks = masks.to(device, non_blocking);
   out.metas = metas;
   out.instances.reserve(instances.size());
   for (const auto& inst : instances) out.instances.push_back(inst.to(device, non_blocking));
+  out.views.reserve(views.size());
+  for (const Batch& view : views) out.views.push_back(view.to(device, non_blocking));
   return out;
 }
 

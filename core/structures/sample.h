@@ -37,6 +37,9 @@ struct Sample {
   // Instance outlines as the dataset parsed them (parallel to instances), present only when the
   // dataset read segmentations; LoadAnnotations(with_mask) turns them into instances.masks.
   std::vector<Segmentation> segmentations;
+  // Test-time augmentation (TestTimeAug): the augmented views of this image, each a whole sample;
+  // empty otherwise. Collate turns the j-th views of a batch's images into Batch::views[j].
+  std::vector<Sample> views;
 };
 
 struct Batch {
@@ -44,6 +47,9 @@ struct Batch {
   torch::Tensor masks;   // bool [B, H, W], true on padding (DETR convention)
   std::vector<Instances> instances;
   std::vector<ImageMeta> metas;
+  // Test-time augmentation: views[j] batches every image's j-th view (same images, same order);
+  // empty for an ordinary batch. A TTA model predicts each view and merges per image.
+  std::vector<Batch> views;
 
   int64_t size() const { return static_cast<int64_t>(metas.size()); }
   Batch to(const torch::Device& device, bool non_blocking = false) const;

@@ -7,6 +7,14 @@ namespace detseq {
 Batch collate(std::vector<Sample>& samples, double pad_value, int64_t size_divisor) {
   Batch batch;
   if (samples.empty()) throw Error("collate: empty batch");
+  // Test-time augmentation: every image has the same views (TestTimeAug).
+  const size_t num_views = samples.front().views.size();
+  for (const Sample& s : samples) {
+    if (s.views.size() != num_views) {
+      throw Error("collate: " + s.meta.file_path + " has " + std::to_string(s.views.size()) +
+                  " test-time views, the batch's first image " + std::to_string(num_views));
+    }
+  }
   int64_t H = 0, W = 0;
   for (const auto& s : samples) {
     if (!s.image.defined() || s.image.dim() != 3 || s.image.size(0) != 3 || s.image.scalar_type() != torch::kFloat32) {
@@ -37,6 +45,12 @@ Batch collate(std::vector<Sample>& samples, double pad_value, int64_t size_divis
     s.meta.pad_width = W;
     batch.instances.push_back(std::move(s.instances));
     batch.metas.push_back(std::move(s.meta));
+  }
+  for (size_t j = 0; j < num_views; ++j) {  // the j-th views of all images make one batch
+    std::vector<Sample> view;
+    view.reserve(samples.size());
+    for (Sample& s : samples) view.push_back(std::move(s.views[j]));
+    batch.views.push_back(collate(view, pad_value, size_divisor));
   }
   return batch;
 }

@@ -166,6 +166,19 @@ TEST_P(Smoke, TrainCheckpointTestShowDirLossDecreases) {
   EXPECT_GE(ap, 0.0);
   EXPECT_LE(ap, 1.0);
 
+  // 3b. test-time augmentation: the config has no tta_model / tta_pipeline, so mmdet's defaults
+  // (horizontal-flip views before Normalize, merged by NMS) apply, and say so
+  const fs::path tta_work = dir / "tta";
+  const fs::path tta_out = dir / "tta.json";
+  const Result tta = run("test " + c.config + " " + ckpt.string() + " --work-dir " + tta_work.string() + " --tta --out " +
+                         tta_out.string() + " --threads 2" + cfg_options);
+  ASSERT_EQ(tta.code, 0) << tta.out;
+  EXPECT_NE(tta.out.find("has no tta_pipeline"), std::string::npos) << tta.out;
+  ASSERT_EQ(find_files(tta_work, "metrics.json").size(), 1u) << tta.out;
+  const auto tta_dets = nlohmann::json::parse(std::ifstream(tta_out));
+  ASSERT_TRUE(tta_dets.is_array());
+  for (const auto& d : tta_dets) EXPECT_GE(d["score"].get<double>(), 0.0);
+
   // 4. the loss went down (by >= 5 %): the last quarter of the logged iterations against the first
   const auto logs = find_files(work, "scalars.json");
   ASSERT_EQ(logs.size(), 1u);

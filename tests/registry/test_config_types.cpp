@@ -59,6 +59,7 @@ std::string family_of(const std::vector<std::string>& keys) {
       {"loss_iou", "loss"},
       {"visualizer", "visualizer"},
       {"vis_backends", "vis_backend"},
+      {"nms", "box_merge"},
   };
   // default_hooks.<name> is a hook whatever its name: look one level further up.
   for (size_t i = keys.size(); i-- > 0;) {

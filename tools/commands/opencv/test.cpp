@@ -1,8 +1,9 @@
 // detseq test CONFIG CHECKPOINT [--work-dir D] [--out results.{json,pkl}] [--show-dir DIR]
-//                               [--show-score-thr 0.3] [--launcher none|pytorch|slurm] [--threads N]
+//                               [--show-score-thr 0.3] [--tta] [--launcher none|pytorch|slurm] [--threads N]
 //                               [--cfg-options ...]
 // Runs the test loop with test_evaluator, prints the metrics and writes <log_dir>/metrics.json.
 // --out: .json is a COCO results file, .pkl / .pickle mmdetection 3.x's per-image dump.
+// --tta: test-time augmentation with the config's tta_model / tta_pipeline (mmdet's DetTTAModel).
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include "core/dist/dist.h"
 #include "core/dist/gather_detections.h"
 #include "core/engine/runner.h"
+#include "core/engine/test_time_aug_config.h"
 #include "core/evaluation/coco_json.h"
 #include "core/evaluation/coco_metric.h"
 #include "core/io/results_pickle.h"
@@ -33,6 +35,7 @@ struct Options {
   std::vector<std::string> cfg_options;
   LaunchFlags launch_flags;
   bool allow_partial = false;
+  bool tta = false;
 };
 
 enum class OutFormat { CocoJson, Pickle };
@@ -75,7 +78,8 @@ void write_pickle(const std::string& path, const std::vector<Detections>& output
 int run(Options o) {
   apply_launch_flags(o.launch_flags, o.cfg_options);
   if (!fs::exists(o.checkpoint)) throw Error("checkpoint '" + o.checkpoint + "' does not exist");
-  const Config config = load_config(o.config, o.cfg_options);
+  Config config = load_config(o.config, o.cfg_options);
+  if (o.tta) apply_test_time_augmentation(config);
   RunnerLaunch launch;
   launch.work_dir = o.work_dir;
   auto runner = Runner::from_config(config, launch);
@@ -138,6 +142,9 @@ DETSEQ_COMMAND("test", "evaluate a checkpoint on test_dataloader with test_evalu
                          "PATH.{json,pkl,pickle}"));
                  app.add_option("--show-dir", o->show_dir, "write one picture per image (ground truth | predictions) here");
                  app.add_option("--show-score-thr", o->show_score_thr, "predictions below this score are not drawn");
+                 app.add_flag("--tta", o->tta,
+                              "test-time augmentation: the config's tta_model wraps model, tta_pipeline feeds it "
+                              "(defaults: horizontal-flip views merged by NMS)");
                  add_launch_flags(app, o->launch_flags);
                  app.add_flag("--allow-partial", o->allow_partial,
                               "load the tensors that fit and keep the rest (default: every key must fit)");
