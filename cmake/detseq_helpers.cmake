@@ -15,7 +15,10 @@ function(detseq_library name)
     list(APPEND sources ${stub})
   endif()
   add_library(${name} ${sources})
-  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  # Headers are included from the repository root ("core/...", "models/..."); installed under
+  # include/detseq with the same layout, so a plugin's includes read the same in and out of tree.
+  target_include_directories(${name} PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}>
+                                            $<INSTALL_INTERFACE:include/detseq>)
   target_link_libraries(${name} PUBLIC ${ARG_LINKS})
   set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/lib)
   detseq_use_pch(${name})

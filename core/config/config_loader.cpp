@@ -2,6 +2,7 @@
 #include <unordered_map>
 
 #include "core/config/config.h"
+#include "core/config/custom_imports.h"
 #include "core/config/yaml_io.h"
 #include "core/util/strings.h"
 
@@ -122,6 +123,8 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
   config.root = load_with_bases(path);
   for (const auto& assignment : overrides) apply_override(config.root, assignment);
   config.referenced_keys = resolve_references(config.root);
+  // As mmengine's Config.fromfile: plugins register their components before anything is built.
+  load_custom_imports(config.root);
   return config;
 }
 

@@ -16,7 +16,7 @@ const std::vector<std::string>& known_top_level_keys() {
       "test_evaluator", "optim_wrapper",    "param_scheduler", "train_cfg",      "val_cfg",
       "test_cfg",       "default_hooks",    "custom_hooks",   "env_cfg",         "load_from",
       "resume",         "work_dir",         "auto_scale_lr",  "visualizer",      "checkpoint_mapping",
-      "tta_model",      "tta_pipeline"};
+      "tta_model",      "tta_pipeline",     "custom_imports"};
   return keys;
 }
 

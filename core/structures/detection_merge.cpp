@@ -187,6 +187,7 @@ class WbfMerge : public BoxMerge {
 
 }  // namespace
 
+DETSEQ_DEFINE_FAMILY(BoxMerge);
 DETSEQ_REGISTER_AS(BoxMerge, NmsMerge, NmsMergeOptions, "nms", "class-aware NMS over the union (mmcv's batched_nms)");
 DETSEQ_REGISTER_AS(BoxMerge, WbfMerge, WbfMergeOptions, "wbf",
                    "weighted box fusion: score-weighted mean of overlapping boxes (Solovyev et al. 2021)");
