@@ -7,8 +7,10 @@
 #   2. pre-train the backbone on item classification (configs/recipes/plainconv_fmnist_items_cls.yaml,
 #      shortened), as detectors start from an ImageNet backbone;
 #   3. train a small Pix2Seq on the train scenes from that backbone;
-#   4. evaluate it on the held-out val scenes with `detseq test --show-dir`, plot the training
-#      log with `detseq plot-logs`, and print the held-out AP and where everything is.
+#   4. evaluate it on the held-out val scenes with `detseq test --show-dir`, and again with
+#      test-time augmentation (`--tta`: 3 scales x 2 flips, the config's tta_model / tta_pipeline),
+#   5. plot the training log with `detseq plot-logs`, and print the held-out AP and where
+#      everything is.
 #
 #   bash tools/main_job.sh            run from anywhere; paths are relative to the repo root
 #
@@ -77,25 +79,25 @@ train() {
 }
 
 start=$SECONDS
-echo "== 1/5 make-dataset: held-out Fashion-MNIST scenes -> $DATA, pre-training items -> $ITEMS"
+echo "== 1/6 make-dataset: held-out Fashion-MNIST scenes -> $DATA, pre-training items -> $ITEMS"
 # The options the configs' headers document; an identical finished data set is reused.
 "$BIN" make-dataset fashion-mnist --out "$DATA" --size 128 --objects 1-4 --scale 24-64 --train 4000 --val 500
 "$BIN" make-dataset fashion-mnist --out "$ITEMS" --size 64 --objects 1 --scale 24-64 --train 20000 --val 1000
 data_s=$((SECONDS - start))
 
 PRETRAIN_WORK="$WORK/pretrain"
-echo "== 2/5 pre-train the backbone: $PRETRAIN_CONFIG -> $PRETRAIN_WORK ($THREADS threads)"
+echo "== 2/6 pre-train the backbone: $PRETRAIN_CONFIG -> $PRETRAIN_WORK ($THREADS threads)"
 train "$PRETRAIN_CONFIG" "$PRETRAIN_WORK" "${COMMON[@]}"
 BACKBONE="$(final_checkpoint "$PRETRAIN_CONFIG" "$PRETRAIN_WORK")"
 pretrain_s=$((SECONDS - start - data_s))
 
-echo "== 3/5 train Pix2Seq: $CONFIG -> $WORK (backbone from $BACKBONE)"
+echo "== 3/6 train Pix2Seq: $CONFIG -> $WORK (backbone from $BACKBONE)"
 FINAL_CKPT="$(final_checkpoint "$CONFIG" "$WORK")"
 COMMON+=("model.backbone.init_cfg.checkpoint=$BACKBONE")
 train "$CONFIG" "$WORK" "${COMMON[@]}"
 train_s=$((SECONDS - start - data_s - pretrain_s))
 
-echo "== 4/5 test: $FINAL_CKPT on the held-out val scenes ($DATA/val), drawing predictions"
+echo "== 4/6 test: $FINAL_CKPT on the held-out val scenes ($DATA/val), drawing predictions"
 SHOW="$WORK/show"
 TEST_WORK="$WORK/test"
 rm -rf "$SHOW" "$TEST_WORK"  # the pictures and metrics of this run only
@@ -105,7 +107,15 @@ METRICS="$(find "$TEST_WORK" -name metrics.json | head -n 1)"
 [[ -n "$METRICS" ]] || die "detseq test wrote no metrics.json under $TEST_WORK"
 test_s=$((SECONDS - start - data_s - pretrain_s - train_s))
 
-echo "== 5/5 plot-logs"
+echo "== 5/6 test with test-time augmentation (--tta): the same checkpoint, 6 views per image"
+TTA_WORK="$WORK/test_tta"
+rm -rf "$TTA_WORK"
+"$BIN" test "$CONFIG" "$FINAL_CKPT" --work-dir "$TTA_WORK" --tta --threads "$THREADS" "${COMMON[@]}"
+TTA_METRICS="$(find "$TTA_WORK" -name metrics.json | head -n 1)"
+[[ -n "$TTA_METRICS" ]] || die "detseq test --tta wrote no metrics.json under $TTA_WORK"
+tta_s=$((SECONDS - start - data_s - pretrain_s - train_s - test_s))
+
+echo "== 6/6 plot-logs"
 # One scalars.json per training session (a resumed run adds one), oldest first.
 mapfile -t LOGS < <(find "$WORK" -mindepth 3 -maxdepth 3 -path '*/vis_data/scalars.json' \
   -not -path "$TEST_WORK/*" -not -path "$PRETRAIN_WORK/*" | sort)
@@ -114,17 +124,22 @@ PLOT="$WORK/curves.png"
 "$BIN" plot-logs "${LOGS[@]}" --keys loss lr bbox_mAP --out "$PLOT"
 
 # The held-out numbers, from the metrics file `detseq test` wrote.
-metric() { sed -n "s/^ *\"coco\/$1\": *\([-0-9.eE+]*\).*/\1/p" "$METRICS" | head -n 1; }
+metric() { sed -n "s/^ *\"coco\/$1\": *\([-0-9.eE+]*\).*/\1/p" "${2:-$METRICS}" | head -n 1; }
 AP="$(metric bbox_mAP)" AP50="$(metric bbox_mAP_50)" AP75="$(metric bbox_mAP_75)"
 [[ -n "$AP" && -n "$AP50" && -n "$AP75" ]] || die "could not read the AP from $METRICS"
 printf -v AP '%.3f' "$AP"
 printf -v AP50 '%.3f' "$AP50"
 printf -v AP75 '%.3f' "$AP75"
+TTA_AP="$(metric bbox_mAP "$TTA_METRICS")" TTA_AP50="$(metric bbox_mAP_50 "$TTA_METRICS")"
+[[ -n "$TTA_AP" && -n "$TTA_AP50" ]] || die "could not read the AP from $TTA_METRICS"
+printf -v TTA_AP '%.3f' "$TTA_AP"
+printf -v TTA_AP50 '%.3f' "$TTA_AP50"
 
 cat <<EOF
 
-main_job: done (data ${data_s}s, pre-train ${pretrain_s}s, train ${train_s}s, test ${test_s}s)
+main_job: done (data ${data_s}s, pre-train ${pretrain_s}s, train ${train_s}s, test ${test_s}s, test --tta ${tta_s}s)
   held-out AP    ${AP}  (AP50 ${AP50}, AP75 ${AP75}) on the $(find "$DATA/val" -type f | wc -l) val scenes: Fashion-MNIST items never trained on
+  with --tta     ${TTA_AP}  (AP50 ${TTA_AP50}): 3 scales x 2 flips, fused ($TTA_METRICS)
   checkpoint     $FINAL_CKPT
   metrics JSON   $METRICS
   detections     $WORK/results.json (COCO results format)

@@ -7,15 +7,13 @@
 namespace detseq {
 
 DETRTransformerImpl::DETRTransformerImpl(const DETRTransformerOptions& options, int64_t embed_dims) {
-  TransformerLayerConfig cfg;
-  cfg.d_model = embed_dims;
-  cfg.nhead = options.num_heads;
-  cfg.dim_feedforward = options.feedforward_channels;
-  cfg.dropout = options.dropout;
-  cfg.activation = build<Activation>(options.activation);
-  cfg.normalize_before = options.pre_norm;
-  encoder = register_module("encoder", TransformerEncoder(cfg, options.num_encoder_layers, options.pre_norm));
-  decoder = register_module("decoder", TransformerDecoder(cfg, options.num_decoder_layers, true));
+  const auto layer = TransformerLayerOptions(embed_dims, options.num_heads)
+                         .dim_feedforward(options.feedforward_channels)
+                         .dropout(options.dropout)
+                         .activation(build<Activation>(options.activation))
+                         .normalize_before(options.pre_norm);
+  encoder = register_module("encoder", TransformerEncoder(layer, options.num_encoder_layers, options.pre_norm));
+  decoder = register_module("decoder", TransformerDecoder(layer, options.num_decoder_layers, true));
   // DETR initialises every matrix of the transformer with Xavier-uniform.
   for (auto& p : parameters()) {
     if (p.dim() > 1) torch::nn::init::xavier_uniform_(p);

@@ -29,21 +29,22 @@ Pix2SeqHead::Pix2SeqHead(const Pix2SeqHeadOptions& o)
   }
   position_ = register_module("position", PositionEmbeddingSine(o.d_model / 2, 10000.0, o.pos_normalize));
 
-  Pix2SeqLayerConfig layer{o.d_model, o.nhead, o.dim_feedforward, o.dropout, 0.0, build<Activation>(o.activation), false};
+  auto layer = TransformerLayerOptions(o.d_model, o.nhead)
+                   .dim_feedforward(o.dim_feedforward)
+                   .dropout(o.dropout)
+                   .activation(build<Activation>(o.activation));
   encoder = register_module("encoder", torch::nn::ModuleList());
-  layer.normalize_before = o.encoder_normalize_before;
+  layer.normalize_before(o.encoder_normalize_before);
   for (double rate : drop_path_schedule(o.drop_path, o.num_encoder_layers)) {
-    layer.drop_path = rate;
-    encoder->push_back(Pix2SeqEncoderLayer(layer));
+    encoder->push_back(TransformerEncoderLayer(layer.drop_path(rate)));
   }
   if (o.encoder_normalize_before) {
     encoder_norm = register_module("encoder_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.d_model})));
   }
   decoder = register_module("decoder", torch::nn::ModuleList());
-  layer.normalize_before = o.decoder_normalize_before;
+  layer.normalize_before(o.decoder_normalize_before);
   for (double rate : drop_path_schedule(o.drop_path, o.num_decoder_layers)) {
-    layer.drop_path = rate;
-    decoder->push_back(Pix2SeqDecoderLayer(layer));
+    decoder->push_back(TransformerDecoderLayer(layer.drop_path(rate)));
   }
   decoder_norm = register_module("decoder_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.d_model})));
 
@@ -107,14 +108,15 @@ Pix2SeqMemory Pix2SeqHead::encode(const torch::Tensor& feature, const torch::Ten
   x = x.flatten(2).transpose(1, 2);
   if (input_ln) x = input_ln(x);
   auto flat_mask = mask.flatten(1);
-  for (const auto& layer : *encoder) x = layer->as<Pix2SeqEncoderLayer>()->forward(x, flat_mask, pos);
+  for (const auto& layer : *encoder) x = layer->as<TransformerEncoderLayer>()->forward(x, flat_mask, pos);
   if (encoder_norm) x = encoder_norm(x);
   return {x, flat_mask, pos};
 }
 
 torch::Tensor Pix2SeqHead::decode_logits(const torch::Tensor& input_tokens, const Pix2SeqMemory& memory) {
   auto x = embed_tokens(input_tokens, 0);
-  for (const auto& layer : *decoder) x = layer->as<Pix2SeqDecoderLayer>()->forward(x, memory, nullptr);
+  const DecoderInputs in = memory.decoder_inputs();
+  for (const auto& layer : *decoder) x = layer->as<TransformerDecoderLayer>()->forward(x, memory.memory, in);
   return output_logits(x);
 }
 

@@ -14,7 +14,7 @@
 #include "core/interfaces/model.h"
 #include "core/interfaces/sequence.h"
 #include "models/heads/pix2seq_postprocess.h"
-#include "models/heads/pix2seq_transformer.h"
+#include "models/heads/pix2seq_memory.h"
 #include "models/layers/position_encoding.h"
 
 namespace detseq {

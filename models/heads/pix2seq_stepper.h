@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/interfaces/sequence.h"
-#include "models/heads/pix2seq_transformer.h"
+#include "models/heads/pix2seq_memory.h"
 
 namespace detseq {
 
@@ -22,9 +22,10 @@ class Pix2SeqStepper : public SequenceStepper {
  private:
   Pix2SeqHead& head_;
   Pix2SeqMemory memory_;
+  DecoderInputs inputs_;  // memory_'s padding mask and positions; causal self-attention
   bool use_cache_;
   int64_t position_ = 0;
-  std::vector<Pix2SeqLayerCache> caches_;
+  std::vector<DecoderLayerCache> caches_;
   torch::Tensor history_;  // [N, t] tokens fed so far (no-cache mode)
 };
 

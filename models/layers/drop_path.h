@@ -5,6 +5,8 @@
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
 
+#include <vector>
+
 namespace detseq {
 
 // Functional form; one Bernoulli draw per sample (dimension 0).
@@ -20,5 +22,8 @@ class DropPathImpl : public torch::nn::Module {
   double drop_prob_;
 };
 TORCH_MODULE(DropPath);
+
+// Drop-path rates grow linearly from 0 to `max_rate` over `n` layers (stochastic depth).
+std::vector<double> drop_path_schedule(double max_rate, int64_t n);
 
 }  // namespace detseq

@@ -25,66 +25,74 @@ torch::Tensor causal_mask(int64_t new_len, int64_t past_len, const torch::Device
 
 // ---- encoder layer -----------------------------------------------------------------------------
 
-TransformerEncoderLayerImpl::TransformerEncoderLayerImpl(const TransformerLayerConfig& cfg) : cfg_(cfg) {
-  check_activation(cfg.activation);
-  self_attn = register_module("self_attn", MultiheadAttention(cfg.d_model, cfg.nhead, cfg.dropout));
-  linear1 = register_module("linear1", torch::nn::Linear(cfg.d_model, cfg.dim_feedforward));
-  linear2 = register_module("linear2", torch::nn::Linear(cfg.dim_feedforward, cfg.d_model));
-  norm1 = register_module("norm1", layer_norm(cfg.d_model));
-  norm2 = register_module("norm2", layer_norm(cfg.d_model));
-  // Dropouts hold no state; registered under names that do not clash with DETR's keys.
-  dropout_ = register_module("dropout", torch::nn::Dropout(cfg.dropout));
-  dropout1_ = register_module("dropout1", torch::nn::Dropout(cfg.dropout));
-  dropout2_ = register_module("dropout2", torch::nn::Dropout(cfg.dropout));
+TransformerEncoderLayerImpl::TransformerEncoderLayerImpl(const TransformerLayerOptions& o) : options(o) {
+  check_activation(o.activation());
+  self_attn = register_module("self_attn", MultiheadAttention(o.d_model(), o.nhead(), o.dropout()));
+  linear1 = register_module("linear1", torch::nn::Linear(o.d_model(), o.dim_feedforward()));
+  linear2 = register_module("linear2", torch::nn::Linear(o.dim_feedforward(), o.d_model()));
+  norm1 = register_module("norm1", layer_norm(o.d_model()));
+  norm2 = register_module("norm2", layer_norm(o.d_model()));
+  // Dropouts and drop path hold no state; registered under names that do not clash with DETR's keys.
+  dropout_ = register_module("dropout", torch::nn::Dropout(o.dropout()));
+  dropout1_ = register_module("dropout1", torch::nn::Dropout(o.dropout()));
+  dropout2_ = register_module("dropout2", torch::nn::Dropout(o.dropout()));
+  drop_path_ = register_module("drop_path", DropPath(o.drop_path()));
 }
 
 torch::Tensor TransformerEncoderLayerImpl::ffn(const torch::Tensor& x) {
-  return linear2(dropout_((*cfg_.activation)(linear1(x))));
+  return linear2(dropout_((*options.activation())(linear1(x))));
 }
 
 torch::Tensor TransformerEncoderLayerImpl::forward(const torch::Tensor& src, const torch::Tensor& key_padding_mask,
                                                    const torch::Tensor& pos, const torch::Tensor& attn_mask) {
-  if (cfg_.normalize_before) {
-    auto x = norm1(src);
+  auto attend = [&](const torch::Tensor& x) {
     auto qk = with_pos(x, pos);
-    auto out = src + dropout1_(self_attn(qk, qk, x, key_padding_mask, attn_mask));
-    return out + dropout2_(ffn(norm2(out)));
+    return drop_path_(dropout1_(self_attn(qk, qk, x, key_padding_mask, attn_mask)));
+  };
+  if (options.normalize_before()) {
+    auto out = src + attend(norm1(src));
+    return out + drop_path_(dropout2_(ffn(norm2(out))));
   }
-  auto qk = with_pos(src, pos);
-  auto out = norm1(src + dropout1_(self_attn(qk, qk, src, key_padding_mask, attn_mask)));
-  return norm2(out + dropout2_(ffn(out)));
+  auto out = norm1(src + attend(src));
+  return norm2(out + drop_path_(dropout2_(ffn(out))));
 }
 
 // ---- decoder layer -----------------------------------------------------------------------------
 
-TransformerDecoderLayerImpl::TransformerDecoderLayerImpl(const TransformerLayerConfig& cfg) : cfg_(cfg) {
-  check_activation(cfg.activation);
-  self_attn = register_module("self_attn", MultiheadAttention(cfg.d_model, cfg.nhead, cfg.dropout));
-  multihead_attn = register_module("multihead_attn", MultiheadAttention(cfg.d_model, cfg.nhead, cfg.dropout));
-  linear1 = register_module("linear1", torch::nn::Linear(cfg.d_model, cfg.dim_feedforward));
-  linear2 = register_module("linear2", torch::nn::Linear(cfg.dim_feedforward, cfg.d_model));
-  norm1 = register_module("norm1", layer_norm(cfg.d_model));
-  norm2 = register_module("norm2", layer_norm(cfg.d_model));
-  norm3 = register_module("norm3", layer_norm(cfg.d_model));
-  dropout_ = register_module("dropout", torch::nn::Dropout(cfg.dropout));
-  dropout1_ = register_module("dropout1", torch::nn::Dropout(cfg.dropout));
-  dropout2_ = register_module("dropout2", torch::nn::Dropout(cfg.dropout));
-  dropout3_ = register_module("dropout3", torch::nn::Dropout(cfg.dropout));
+TransformerDecoderLayerImpl::TransformerDecoderLayerImpl(const TransformerLayerOptions& o) : options(o) {
+  check_activation(o.activation());
+  self_attn = register_module("self_attn", MultiheadAttention(o.d_model(), o.nhead(), o.dropout()));
+  multihead_attn = register_module("multihead_attn", MultiheadAttention(o.d_model(), o.nhead(), o.dropout()));
+  linear1 = register_module("linear1", torch::nn::Linear(o.d_model(), o.dim_feedforward()));
+  linear2 = register_module("linear2", torch::nn::Linear(o.dim_feedforward(), o.d_model()));
+  norm1 = register_module("norm1", layer_norm(o.d_model()));
+  norm2 = register_module("norm2", layer_norm(o.d_model()));
+  norm3 = register_module("norm3", layer_norm(o.d_model()));
+  dropout_ = register_module("dropout", torch::nn::Dropout(o.dropout()));
+  dropout1_ = register_module("dropout1", torch::nn::Dropout(o.dropout()));
+  dropout2_ = register_module("dropout2", torch::nn::Dropout(o.dropout()));
+  dropout3_ = register_module("dropout3", torch::nn::Dropout(o.dropout()));
+  drop_path_ = register_module("drop_path", DropPath(o.drop_path()));
 }
 
 torch::Tensor TransformerDecoderLayerImpl::ffn(const torch::Tensor& x) {
-  return linear2(dropout_((*cfg_.activation)(linear1(x))));
+  return linear2(dropout_((*options.activation())(linear1(x))));
 }
 
 torch::Tensor TransformerDecoderLayerImpl::self_attention(const torch::Tensor& x, const DecoderInputs& in,
                                                           DecoderLayerCache* cache) {
+  if (in.causal && in.tgt_mask.defined()) throw Error("TransformerDecoderLayer: give causal or tgt_mask, not both");
+  const int64_t past = cache ? cache->self_attn.length() : 0;
   auto q = with_pos(x, in.query_pos);
   KVCache kv = self_attn->project_kv(q, x);
   if (cache) {
     cache->self_attn.append(kv);
     kv = cache->self_attn;
   }
-  return self_attn->attend(q, kv, in.tgt_key_padding_mask, in.tgt_mask);
+  torch::Tensor mask = in.tgt_mask;
+  // A single new token may see everything cached: no mask needed.
+  if (in.causal && x.size(1) > 1) mask = causal_mask(x.size(1), past, x.device());
+  return self_attn->attend(q, kv, in.tgt_key_padding_mask, mask);
 }
 
 torch::Tensor TransformerDecoderLayerImpl::cross_attention(const torch::Tensor& x, const torch::Tensor& memory,
@@ -102,23 +110,26 @@ torch::Tensor TransformerDecoderLayerImpl::cross_attention(const torch::Tensor& 
 
 torch::Tensor TransformerDecoderLayerImpl::forward(const torch::Tensor& tgt, const torch::Tensor& memory,
                                                    const DecoderInputs& in, DecoderLayerCache* cache) {
-  if (cfg_.normalize_before) {
-    auto out = tgt + dropout1_(self_attention(norm1(tgt), in, cache));
-    out = out + dropout2_(cross_attention(norm2(out), memory, in, cache));
-    return out + dropout3_(ffn(norm3(out)));
+  const auto residual = [&](torch::nn::Dropout& dropout, const torch::Tensor& branch) {
+    return drop_path_(dropout(branch));
+  };
+  if (options.normalize_before()) {
+    auto out = tgt + residual(dropout1_, self_attention(norm1(tgt), in, cache));
+    out = out + residual(dropout2_, cross_attention(norm2(out), memory, in, cache));
+    return out + residual(dropout3_, ffn(norm3(out)));
   }
-  auto out = norm1(tgt + dropout1_(self_attention(tgt, in, cache)));
-  out = norm2(out + dropout2_(cross_attention(out, memory, in, cache)));
-  return norm3(out + dropout3_(ffn(out)));
+  auto out = norm1(tgt + residual(dropout1_, self_attention(tgt, in, cache)));
+  out = norm2(out + residual(dropout2_, cross_attention(out, memory, in, cache)));
+  return norm3(out + residual(dropout3_, ffn(out)));
 }
 
 // ---- stacks ------------------------------------------------------------------------------------
 
-TransformerEncoderImpl::TransformerEncoderImpl(const TransformerLayerConfig& cfg, int64_t num_layers,
+TransformerEncoderImpl::TransformerEncoderImpl(const TransformerLayerOptions& options, int64_t num_layers,
                                                bool final_norm) {
   layers = register_module("layers", torch::nn::ModuleList());
-  for (int64_t i = 0; i < num_layers; ++i) layers->push_back(TransformerEncoderLayer(cfg));
-  if (final_norm) norm = register_module("norm", layer_norm(cfg.d_model));
+  for (int64_t i = 0; i < num_layers; ++i) layers->push_back(TransformerEncoderLayer(options));
+  if (final_norm) norm = register_module("norm", layer_norm(options.d_model()));
 }
 
 torch::Tensor TransformerEncoderImpl::forward(torch::Tensor src, const torch::Tensor& key_padding_mask,
@@ -127,15 +138,15 @@ torch::Tensor TransformerEncoderImpl::forward(torch::Tensor src, const torch::Te
   return norm ? norm(src) : src;
 }
 
-TransformerDecoderImpl::TransformerDecoderImpl(const TransformerLayerConfig& cfg, int64_t num_layers,
+TransformerDecoderImpl::TransformerDecoderImpl(const TransformerLayerOptions& options, int64_t num_layers,
                                                bool final_norm) {
   layers = register_module("layers", torch::nn::ModuleList());
-  for (int64_t i = 0; i < num_layers; ++i) layers->push_back(TransformerDecoderLayer(cfg));
-  if (final_norm) norm = register_module("norm", layer_norm(cfg.d_model));
+  for (int64_t i = 0; i < num_layers; ++i) layers->push_back(TransformerDecoderLayer(options));
+  if (final_norm) norm = register_module("norm", layer_norm(options.d_model()));
 }
 
-torch::Tensor TransformerDecoderImpl::forward(torch::Tensor tgt, const torch::Tensor& memory,
-                                              const DecoderInputs& in, std::vector<DecoderLayerCache>* caches) {
+torch::Tensor TransformerDecoderImpl::forward(torch::Tensor tgt, const torch::Tensor& memory, const DecoderInputs& in,
+                                              std::vector<DecoderLayerCache>* caches) {
   if (caches && caches->size() != layers->size()) caches->resize(layers->size());
   std::vector<torch::Tensor> outputs;
   for (size_t i = 0; i < layers->size(); ++i) {

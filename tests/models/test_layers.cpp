@@ -167,11 +167,7 @@ TEST(MultiheadAttention, ClearErrorsOnBadShapes) {
 TEST_F(LayersReference, EncoderAndDecoderLayersMatchPyTorch) {
   for (bool pre : {false, true}) {
     const std::string tag = pre ? "pre" : "post";
-    TransformerLayerConfig cfg;
-    cfg.d_model = 16;
-    cfg.nhead = 4;
-    cfg.dim_feedforward = 32;
-    cfg.normalize_before = pre;
+    const auto cfg = TransformerLayerOptions(16, 4).dim_feedforward(32).normalize_before(pre);
     TransformerEncoderLayer enc(cfg);
     TransformerDecoderLayer dec(cfg);
     load(*enc, "enc_" + tag + ".");
@@ -192,12 +188,8 @@ TEST_F(LayersReference, EncoderAndDecoderLayersMatchPyTorch) {
 TEST(TransformerDecoder, CachedStepsEqualFullCausalPass) {
   torch::manual_seed(3);
   for (bool pre : {false, true}) {
-    TransformerLayerConfig cfg;
-    cfg.d_model = 8;
-    cfg.nhead = 2;
-    cfg.dim_feedforward = 16;
-    cfg.activation = make_activation("GELU");
-    cfg.normalize_before = pre;
+    const auto cfg =
+        TransformerLayerOptions(8, 2).dim_feedforward(16).activation(make_activation("GELU")).normalize_before(pre);
     TransformerDecoder decoder(cfg, 2);
     decoder->eval();
     auto tgt = torch::randn({2, 6, 8}), memory = torch::randn({2, 5, 8}), pos = torch::randn({2, 5, 8});
@@ -218,6 +210,39 @@ TEST(TransformerDecoder, CachedStepsEqualFullCausalPass) {
     EXPECT_EQ(caches[0].self_attn.length(), 6);
     EXPECT_LT(test::max_abs_diff(torch::cat(outs, 2), expected), 1e-5) << (pre ? "pre" : "post");
   }
+}
+
+// Pix2Seq's decoding through the shared layer: `causal` builds the mask from the cache length.
+TEST(TransformerDecoder, CausalFlagMatchesAnExplicitMaskWithAndWithoutCache) {
+  torch::manual_seed(4);
+  TransformerDecoder decoder(TransformerLayerOptions(8, 2).dim_feedforward(16).drop_path(0.2), 2);
+  decoder->eval();
+  auto tgt = torch::randn({2, 5, 8}), memory = torch::randn({2, 3, 8});
+  DecoderInputs masked;
+  masked.tgt_mask = causal_mask(5);
+  DecoderInputs causal;
+  causal.causal = true;
+  const auto expected = decoder(tgt, memory, masked);
+  EXPECT_LT(test::max_abs_diff(decoder(tgt, memory, causal), expected), 1e-6);
+  std::vector<DecoderLayerCache> caches;
+  std::vector<torch::Tensor> outs{decoder(tgt.narrow(1, 0, 3), memory, causal, &caches)};
+  for (int64_t t = 3; t < 5; ++t) outs.push_back(decoder(tgt.narrow(1, t, 1), memory, causal, &caches));
+  EXPECT_LT(test::max_abs_diff(torch::cat(outs, 2), expected), 1e-5);
+  DecoderInputs both = masked;
+  both.causal = true;
+  EXPECT_THROW(decoder(tgt, memory, both), Error);
+}
+
+// Drop path (stochastic depth) acts on every residual branch in training only: with rate 0.9 some
+// samples' branches vanish, so two training passes differ while eval passes agree.
+TEST(TransformerEncoderLayer, DropPathOnlyInTraining) {
+  torch::manual_seed(5);
+  TransformerEncoderLayer layer(TransformerLayerOptions(8, 2).dim_feedforward(16).dropout(0.0).drop_path(0.9));
+  auto src = torch::randn({16, 4, 8});
+  layer->eval();
+  EXPECT_TRUE(torch::equal(layer(src), layer(src)));
+  layer->train();
+  EXPECT_FALSE(torch::equal(layer(src), layer(src)));
 }
 
 TEST(TransformerLayers, UnknownActivationIsAClearError) {
