@@ -15,11 +15,16 @@ struct DepthSpec {
 
 DepthSpec depth_spec(int depth) {
   switch (depth) {
-    case 18: return {false, {2, 2, 2, 2}};
-    case 34: return {false, {3, 4, 6, 3}};
-    case 50: return {true, {3, 4, 6, 3}};
-    case 101: return {true, {3, 4, 23, 3}};
-    default: throw std::logic_error("ResNet: depth " + std::to_string(depth) + " passed the option check");
+    case 18:
+      return {false, {2, 2, 2, 2}};
+    case 34:
+      return {false, {3, 4, 6, 3}};
+    case 50:
+      return {true, {3, 4, 6, 3}};
+    case 101:
+      return {true, {3, 4, 23, 3}};
+    default:
+      throw std::logic_error("ResNet: depth " + std::to_string(depth) + " passed the option check");
   }
 }
 
@@ -44,13 +49,11 @@ ResNet::ResNet(const ResNetOptions& options) : options_(options) {
     }
     torch::nn::Sequential layer;
     for (int64_t b = 0; b < spec.blocks[stage]; ++b) {
-      BlockConfig cfg;
-      cfg.inplanes = inplanes;
-      cfg.planes = planes;
-      cfg.stride = b == 0 ? stride : 1;
-      cfg.dilation = b == 0 ? previous_dilation : dilation;
-      cfg.downsample = b == 0 && (stride != 1 || inplanes != planes * expansion);
-      cfg.norm = norm;
+      const auto cfg = ResNetBlockOptions(inplanes, planes)
+                           .stride(b == 0 ? stride : 1)
+                           .dilation(b == 0 ? previous_dilation : dilation)
+                           .downsample(b == 0 && (stride != 1 || inplanes != planes * expansion))
+                           .norm(norm);
       if (spec.bottleneck) {
         layer->push_back(Bottleneck(cfg));
       } else {

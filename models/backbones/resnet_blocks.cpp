@@ -13,23 +13,23 @@ torch::nn::Conv2d resnet_conv(int64_t in, int64_t out, int64_t kernel, int64_t s
 }
 
 namespace {
-torch::nn::Sequential make_downsample(torch::nn::Module& parent, const BlockConfig& cfg, int64_t out) {
-  if (!cfg.downsample) return nullptr;
+torch::nn::Sequential make_downsample(torch::nn::Module& parent, const ResNetBlockOptions& o, int64_t out) {
+  if (!o.downsample()) return nullptr;
   torch::nn::Sequential seq;
-  seq->push_back(resnet_conv(cfg.inplanes, out, 1, cfg.stride));
-  seq->push_back(cfg.norm->make2d(out));
+  seq->push_back(resnet_conv(o.inplanes(), out, 1, o.stride()));
+  seq->push_back(o.norm()->make2d(out));
   return parent.register_module("downsample", seq);
 }
 }  // namespace
 
-BasicBlockImpl::BasicBlockImpl(const BlockConfig& cfg) {
-  conv1 = register_module("conv1", resnet_conv(cfg.inplanes, cfg.planes, 3, cfg.stride, cfg.dilation));
-  bn1 = cfg.norm->make2d(cfg.planes);
+BasicBlockImpl::BasicBlockImpl(const ResNetBlockOptions& cfg) : options(cfg) {
+  conv1 = register_module("conv1", resnet_conv(cfg.inplanes(), cfg.planes(), 3, cfg.stride(), cfg.dilation()));
+  bn1 = cfg.norm()->make2d(cfg.planes());
   register_module("bn1", bn1.ptr());
-  conv2 = register_module("conv2", resnet_conv(cfg.planes, cfg.planes, 3, 1, cfg.dilation));
-  bn2 = cfg.norm->make2d(cfg.planes);
+  conv2 = register_module("conv2", resnet_conv(cfg.planes(), cfg.planes(), 3, 1, cfg.dilation()));
+  bn2 = cfg.norm()->make2d(cfg.planes());
   register_module("bn2", bn2.ptr());
-  downsample = make_downsample(*this, cfg, cfg.planes * kExpansion);
+  downsample = make_downsample(*this, cfg, cfg.planes() * kExpansion);
 }
 
 torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x) {
@@ -38,17 +38,17 @@ torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x) {
   return torch::relu(out + (downsample ? downsample->forward(x) : x));
 }
 
-BottleneckImpl::BottleneckImpl(const BlockConfig& cfg) {
-  conv1 = register_module("conv1", resnet_conv(cfg.inplanes, cfg.planes, 1));
-  bn1 = cfg.norm->make2d(cfg.planes);
+BottleneckImpl::BottleneckImpl(const ResNetBlockOptions& cfg) : options(cfg) {
+  conv1 = register_module("conv1", resnet_conv(cfg.inplanes(), cfg.planes(), 1));
+  bn1 = cfg.norm()->make2d(cfg.planes());
   register_module("bn1", bn1.ptr());
-  conv2 = register_module("conv2", resnet_conv(cfg.planes, cfg.planes, 3, cfg.stride, cfg.dilation));
-  bn2 = cfg.norm->make2d(cfg.planes);
+  conv2 = register_module("conv2", resnet_conv(cfg.planes(), cfg.planes(), 3, cfg.stride(), cfg.dilation()));
+  bn2 = cfg.norm()->make2d(cfg.planes());
   register_module("bn2", bn2.ptr());
-  conv3 = register_module("conv3", resnet_conv(cfg.planes, cfg.planes * kExpansion, 1));
-  bn3 = cfg.norm->make2d(cfg.planes * kExpansion);
+  conv3 = register_module("conv3", resnet_conv(cfg.planes(), cfg.planes() * kExpansion, 1));
+  bn3 = cfg.norm()->make2d(cfg.planes() * kExpansion);
   register_module("bn3", bn3.ptr());
-  downsample = make_downsample(*this, cfg, cfg.planes * kExpansion);
+  downsample = make_downsample(*this, cfg, cfg.planes() * kExpansion);
 }
 
 torch::Tensor BottleneckImpl::forward(const torch::Tensor& x) {

@@ -1,6 +1,7 @@
 // torchvision's ResNet blocks (v1.5: the stride sits on the 3x3 conv of Bottleneck), with
 // torchvision's parameter names (conv1, bn1, ..., downsample.0 / downsample.1).
 #pragma once
+#include <torch/arg.h>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/conv.h>
@@ -10,17 +11,24 @@
 
 namespace detseq {
 
-struct BlockConfig {
-  int64_t inplanes = 64, planes = 64, stride = 1, dilation = 1;
-  bool downsample = false;  // 1x1 conv + norm on the identity path
-  std::shared_ptr<const NormLayer> norm;  // norm_cfg, built once by the backbone
+// ResNetBlockOptions(inplanes, planes).stride(2).downsample(true).norm(norm) (LibTorch idiom).
+struct ResNetBlockOptions {
+  ResNetBlockOptions(int64_t inplanes, int64_t planes) : inplanes_(inplanes), planes_(planes) {}
+  TORCH_ARG(int64_t, inplanes);
+  TORCH_ARG(int64_t, planes);
+  TORCH_ARG(int64_t, stride) = 1;
+  TORCH_ARG(int64_t, dilation) = 1;
+  TORCH_ARG(bool, downsample) = false;                // 1x1 conv + norm on the identity path
+  TORCH_ARG(std::shared_ptr<const NormLayer>, norm);  // norm_cfg, built once by the backbone
 };
 
 class BasicBlockImpl : public torch::nn::Module {
  public:
   static constexpr int64_t kExpansion = 1;
-  explicit BasicBlockImpl(const BlockConfig& cfg);
+  explicit BasicBlockImpl(const ResNetBlockOptions& options);
   torch::Tensor forward(const torch::Tensor& x);
+
+  ResNetBlockOptions options;
 
  private:
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
@@ -32,8 +40,10 @@ TORCH_MODULE(BasicBlock);
 class BottleneckImpl : public torch::nn::Module {
  public:
   static constexpr int64_t kExpansion = 4;
-  explicit BottleneckImpl(const BlockConfig& cfg);
+  explicit BottleneckImpl(const ResNetBlockOptions& options);
   torch::Tensor forward(const torch::Tensor& x);
+
+  ResNetBlockOptions options;
 
  private:
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};

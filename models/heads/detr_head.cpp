@@ -51,7 +51,7 @@ DETRHead::DETRHead(const DETRHeadOptions& options) : options_(options) {
   class_embed = register_module("class_embed", torch::nn::Linear(e, num_logits_ + 1));
   bbox_embed = register_module("bbox_embed", MLP(e, e, 4, 3));
 
-  SetCriterionConfig crit;
+  SetCriterionOptions crit;
   crit.num_classes = num_logits_;
   crit.loss_cls = build<Loss>(options.loss_cls);
   crit.loss_bbox = build<Loss>(options.loss_bbox);

@@ -31,7 +31,7 @@ struct LinearClsHeadOptions {
 
 class LinearClsHead : public Head {
  public:
-  explicit LinearClsHead(const LinearClsHeadOptions& o) : o_(o) {
+  explicit LinearClsHead(const LinearClsHeadOptions& o) : options_(o) {
     if (o.label_smoothing == 1.0)  // the declared range is closed; 1 would make every target uniform
       throw ConfigError("LinearClsHead: label_smoothing must be below 1 (1 makes every target uniform)");
     fc_ = register_module("fc", torch::nn::Linear(o.in_channels, o.num_classes));
@@ -43,12 +43,12 @@ class LinearClsHead : public Head {
     const torch::Tensor labels = image_labels(batch).to(logits.device());
     namespace F = torch::nn::functional;
     LossDict out;
-    out["loss_cls"] = F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().label_smoothing(o_.label_smoothing));
+    out["loss_cls"] = F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().label_smoothing(options_.label_smoothing));
     out["accuracy"] = (logits.detach().argmax(1) == labels).to(torch::kFloat32).mean() * 100.0;
     return out;
   }
 
-  int64_t num_classes() const override { return o_.num_classes; }
+  int64_t num_classes() const override { return options_.num_classes; }
 
   std::vector<Detections> predict(const std::vector<torch::Tensor>& features, const Batch& batch) override {
     check_unpadded(batch);
@@ -91,16 +91,16 @@ class LinearClsHead : public Head {
                     "image (e.g. make-dataset fashion-mnist --objects 1)");
       }
       const int64_t label = t.labels[0].item<int64_t>();
-      if (label < 0 || label >= o_.num_classes) {
-        throw Error("LinearClsHead: label " + std::to_string(label) + " is outside 0.." + std::to_string(o_.num_classes - 1) +
-                    " (num_classes " + std::to_string(o_.num_classes) + " is smaller than the data set's classes)");
+      if (label < 0 || label >= options_.num_classes) {
+        throw Error("LinearClsHead: label " + std::to_string(label) + " is outside 0.." + std::to_string(options_.num_classes - 1) +
+                    " (num_classes " + std::to_string(options_.num_classes) + " is smaller than the data set's classes)");
       }
       labels.push_back(label);
     }
     return torch::tensor(labels, torch::kInt64);
   }
 
-  LinearClsHeadOptions o_;
+  LinearClsHeadOptions options_;
   torch::nn::Linear fc_{nullptr};
 };
 

@@ -12,14 +12,15 @@
 
 namespace detseq {
 Pix2SeqHead::Pix2SeqHead(const Pix2SeqHeadOptions& o)
-    : o_(o),
+    : options_(o),
       rules_(Pix2SeqInferenceRules::parse(o.constraints, o.suppress_tokens, o.stop, o.box_source, o.class_source,
                                           o.score_softmax, o.sort_coordinates, o.clip_boxes)) {
   // Left out of the config, each gets its default type (official scheme, greedy decoding).
   tokenizer_ = build<Tokenizer>(o.tokenizer);
   sequence_ = build<SequenceBuilder>(o.sequence);
   decoding_ = build<Decoding>(o.decoding);
-  if (o.d_model % 2 != 0) throw ConfigError("Pix2SeqHead: d_model must be even (sine positions use d_model / 2 per axis)");
+  if (o.d_model % 2 != 0)
+    throw ConfigError("Pix2SeqHead: d_model must be even (sine positions use d_model / 2 per axis)");
 
   input_proj = register_module("input_proj", torch::nn::Conv2d(torch::nn::Conv2dOptions(o.in_channels, o.d_model, 1)));
   if (o.input_norm == "LN") {
@@ -27,7 +28,8 @@ Pix2SeqHead::Pix2SeqHead(const Pix2SeqHeadOptions& o)
   } else if (o.input_norm == "GN") {
     input_gn = register_module("input_norm", torch::nn::GroupNorm(torch::nn::GroupNormOptions(32, o.d_model)));
   }
-  position_ = register_module("position", PositionEmbeddingSine(o.d_model / 2, 10000.0, o.pos_normalize));
+  position_ = register_module(
+      "position", PositionEmbeddingSine(PositionEmbeddingSineOptions(o.d_model / 2).normalize(o.pos_normalize)));
 
   auto layer = TransformerLayerOptions(o.d_model, o.nhead)
                    .dim_feedforward(o.dim_feedforward)
@@ -69,7 +71,8 @@ Pix2SeqHead::Pix2SeqHead(const Pix2SeqHeadOptions& o)
         "output_proj", torch::nn::Linear(torch::nn::LinearOptions(o.d_model, tok.vocab_size()).bias(o.output_bias)));
   }
   const int64_t needed = sequence_->max_objects() * Tokenizer::kTokensPerObject;
-  if (o.num_token_positions > 0 && std::max(needed, o.max_objects_test * Tokenizer::kTokensPerObject) > o.num_token_positions) {
+  if (o.num_token_positions > 0 &&
+      std::max(needed, o.max_objects_test * Tokenizer::kTokensPerObject) > o.num_token_positions) {
     throw ConfigError("Pix2SeqHead: num_token_positions " + std::to_string(o.num_token_positions) +
                       " is shorter than the sequences (5 x max objects); raise it or lower max_objects");
   }
@@ -83,9 +86,9 @@ torch::Tensor Pix2SeqHead::embed_tokens(const torch::Tensor& tokens, int64_t fir
   if (prompt_embed.defined()) x = torch::where((tokens < 0).unsqueeze(-1), prompt_embed.view({1, 1, -1}), x);
   if (token_pos) {
     const int64_t len = tokens.size(1);
-    if (first_position + len > o_.num_token_positions) {
+    if (first_position + len > options_.num_token_positions) {
       throw Error("Pix2SeqHead: position " + std::to_string(first_position + len) + " exceeds num_token_positions " +
-                  std::to_string(o_.num_token_positions));
+                  std::to_string(options_.num_token_positions));
     }
     x = x + token_pos->weight.narrow(0, first_position, len).unsqueeze(0);
   }
@@ -103,7 +106,8 @@ Pix2SeqMemory Pix2SeqHead::encode(const torch::Tensor& feature, const torch::Ten
   auto x = input_proj(feature);
   if (input_gn) x = input_gn(x);
   const int64_t b = x.size(0), h = x.size(2), w = x.size(3);
-  const auto mask = downsample_padding_mask(o_.use_padding_mask ? image_masks : torch::Tensor(), b, h, w, x.options());
+  const auto mask =
+      downsample_padding_mask(options_.use_padding_mask ? image_masks : torch::Tensor(), b, h, w, x.options());
   auto pos = position_(mask).flatten(2).transpose(1, 2);
   x = x.flatten(2).transpose(1, 2);
   if (input_ln) x = input_ln(x);
@@ -133,7 +137,7 @@ DecodeResult Pix2SeqHead::generate(const Pix2SeqMemory& memory, int64_t max_len,
 
 std::vector<Detections> Pix2SeqHead::postprocess(const DecodeResult& result, const Batch& batch) const {
   return sequences_to_detections(result, *tokenizer_, batch.metas, batch.images.size(2), batch.images.size(3),
-                                 o_.max_objects_test, rules_);
+                                 options_.max_objects_test, rules_);
 }
 
 LossDict Pix2SeqHead::loss(const std::vector<torch::Tensor>& features, const Batch& batch) {
@@ -146,7 +150,7 @@ LossDict Pix2SeqHead::loss(const std::vector<torch::Tensor>& features, const Bat
     // The loader's per-sample seed already separates epochs and repeated augmentations
     // (num_repeats) and is reproduced on resume; samples from elsewhere fall back to a counter.
     const uint64_t source = meta.sample_seed != 0 ? meta.sample_seed : static_cast<uint64_t>(train_calls_);
-    seeds.push_back(derive_seed(static_cast<uint64_t>(o_.seed) ^ static_cast<uint64_t>(meta.image_id), source,
+    seeds.push_back(derive_seed(static_cast<uint64_t>(options_.seed) ^ static_cast<uint64_t>(meta.image_id), source,
                                 static_cast<uint64_t>(meta.sample_index), static_cast<uint64_t>(b)));
     instances.push_back(batch.instances[static_cast<size_t>(b)].to(torch::kCPU));
   }
@@ -154,10 +158,10 @@ LossDict Pix2SeqHead::loss(const std::vector<torch::Tensor>& features, const Bat
   auto seqs = sequence_->build(instances, batch.images.size(2), batch.images.size(3), *tokenizer_, seeds);
   const auto device = memory.memory.device();
   auto logits = decode_logits(seqs.input.to(device), memory);
-  auto ce = torch::nn::functional::cross_entropy(
-                logits.reshape({-1, logits.size(-1)}), seqs.target.to(device).reshape({-1}),
-                torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone))
-                .view(seqs.target.sizes());
+  auto ce =
+      torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}), seqs.target.to(device).reshape({-1}),
+                                           torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone))
+          .view(seqs.target.sizes());
   LossDict out;
   out["loss_seq"] = sequence_->reduce_loss(ce, seqs);
   return out;
@@ -171,8 +175,10 @@ int64_t Pix2SeqHead::num_classes() const {
 std::vector<Detections> Pix2SeqHead::predict(const std::vector<torch::Tensor>& features, const Batch& batch) {
   if (features.empty()) throw Error("Pix2SeqHead: no feature maps were given");
   auto memory = encode(features.back(), batch.masks);
-  const uint64_t seed = derive_seed(static_cast<uint64_t>(o_.seed), batch.metas.empty() ? 0 : batch.metas[0].image_id, 0);
-  auto result = generate(memory, o_.max_objects_test * Tokenizer::kTokensPerObject, o_.use_cache, nullptr, seed);
+  const uint64_t seed =
+      derive_seed(static_cast<uint64_t>(options_.seed), batch.metas.empty() ? 0 : batch.metas[0].image_id, 0);
+  auto result =
+      generate(memory, options_.max_objects_test * Tokenizer::kTokensPerObject, options_.use_cache, nullptr, seed);
   return postprocess(result, batch);
 }
 

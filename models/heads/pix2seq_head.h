@@ -124,7 +124,7 @@ class Pix2SeqHead : public Head {
   const Tokenizer& tokenizer() const { return *tokenizer_; }
   const SequenceBuilder& sequence_builder() const { return *sequence_; }
   TokenConstraints constraints() const;
-  const Pix2SeqHeadOptions& options() const { return o_; }
+  const Pix2SeqHeadOptions& options() const { return options_; }
   const Pix2SeqInferenceRules& rules() const { return rules_; }
 
   torch::nn::Conv2d input_proj{nullptr};
@@ -137,7 +137,7 @@ class Pix2SeqHead : public Head {
   torch::nn::LayerNorm encoder_norm{nullptr}, decoder_norm{nullptr};
 
  private:
-  Pix2SeqHeadOptions o_;
+  Pix2SeqHeadOptions options_;
   Pix2SeqInferenceRules rules_;
   std::shared_ptr<Tokenizer> tokenizer_;
   std::shared_ptr<SequenceBuilder> sequence_;

@@ -7,7 +7,9 @@
 
 namespace detseq {
 
-MLPImpl::MLPImpl(int64_t input_dim, int64_t hidden_dim, int64_t output_dim, int64_t num_layers) {
+MLPImpl::MLPImpl(const MLPOptions& o) : options(o) {
+  const int64_t input_dim = o.input_dim(), hidden_dim = o.hidden_dim(), output_dim = o.output_dim();
+  const int64_t num_layers = o.num_layers();
   if (num_layers < 1) throw Error("MLP: num_layers must be >= 1, got " + std::to_string(num_layers));
   layers = register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < num_layers; ++i) {

@@ -25,9 +25,10 @@ KVCache KVCache::index_select(const torch::Tensor& index) const {
   return {k.index_select(0, index), v.index_select(0, index)};
 }
 
-MultiheadAttentionImpl::MultiheadAttentionImpl(int64_t embed_dim, int64_t num_heads, double dropout, bool bias)
-    : embed_dim_(embed_dim), num_heads_(num_heads), head_dim_(num_heads > 0 ? embed_dim / num_heads : 0),
-      dropout_(dropout) {
+MultiheadAttentionImpl::MultiheadAttentionImpl(const MultiheadAttentionOptions& o)
+    : options(o), head_dim_(o.num_heads() > 0 ? o.embed_dim() / o.num_heads() : 0) {
+  const int64_t embed_dim = o.embed_dim(), num_heads = o.num_heads();
+  const bool bias = o.bias();
   if (num_heads <= 0 || embed_dim % num_heads != 0) {
     throw Error("MultiheadAttention: embed_dim " + std::to_string(embed_dim) + " must be divisible by num_heads " +
                 std::to_string(num_heads));
@@ -41,17 +42,18 @@ MultiheadAttentionImpl::MultiheadAttentionImpl(int64_t embed_dim, int64_t num_he
 }
 
 torch::Tensor MultiheadAttentionImpl::project(const torch::Tensor& x, int64_t part) const {
-  if (x.dim() != 3 || x.size(2) != embed_dim_) {
-    throw Error("MultiheadAttention: expected input [B, N, " + std::to_string(embed_dim_) + "], got " +
+  if (x.dim() != 3 || x.size(2) != options.embed_dim()) {
+    throw Error("MultiheadAttention: expected input [B, N, " + std::to_string(options.embed_dim()) + "], got " +
                 c10::str(x.sizes()));
   }
-  auto w = in_proj_weight.narrow(0, part * embed_dim_, embed_dim_);
-  auto b = in_proj_bias.defined() ? in_proj_bias.narrow(0, part * embed_dim_, embed_dim_) : torch::Tensor();
+  auto w = in_proj_weight.narrow(0, part * options.embed_dim(), options.embed_dim());
+  auto b = in_proj_bias.defined() ? in_proj_bias.narrow(0, part * options.embed_dim(), options.embed_dim())
+                                  : torch::Tensor();
   return torch::linear(x, w, b);
 }
 
 torch::Tensor MultiheadAttentionImpl::split_heads(const torch::Tensor& x) const {
-  return x.view({x.size(0), x.size(1), num_heads_, head_dim_}).transpose(1, 2);
+  return x.view({x.size(0), x.size(1), options.num_heads(), head_dim_}).transpose(1, 2);
 }
 
 torch::Tensor MultiheadAttentionImpl::project_q(const torch::Tensor& query) const {
@@ -73,8 +75,8 @@ torch::Tensor MultiheadAttentionImpl::attend(const torch::Tensor& query, const K
   auto logits = torch::matmul(project_q(query), kv.k.transpose(-2, -1));  // [B, h, L, S]
   if (attn_mask.defined()) {
     if (attn_mask.dim() != 2 || attn_mask.size(0) != l || attn_mask.size(1) != s) {
-      throw Error("MultiheadAttention: attn_mask must be [" + std::to_string(l) + ", " + std::to_string(s) +
-                  "], got " + c10::str(attn_mask.sizes()));
+      throw Error("MultiheadAttention: attn_mask must be [" + std::to_string(l) + ", " + std::to_string(s) + "], got " +
+                  c10::str(attn_mask.sizes()));
     }
     logits = attn_mask.scalar_type() == torch::kBool
                  ? logits.masked_fill(attn_mask, -std::numeric_limits<float>::infinity())
@@ -88,8 +90,8 @@ torch::Tensor MultiheadAttentionImpl::attend(const torch::Tensor& query, const K
     logits = logits.masked_fill(key_padding_mask.view({b, 1, 1, s}), -std::numeric_limits<float>::infinity());
   }
   auto weights = torch::softmax(logits, -1);
-  if (dropout_ > 0.0) weights = torch::dropout(weights, dropout_, is_training());
-  auto out = torch::matmul(weights, kv.v).transpose(1, 2).reshape({b, l, embed_dim_});
+  if (options.dropout() > 0.0) weights = torch::dropout(weights, options.dropout(), is_training());
+  auto out = torch::matmul(weights, kv.v).transpose(1, 2).reshape({b, l, options.embed_dim()});
   return out_proj(out);
 }
 

@@ -14,6 +14,7 @@
 // Masks: key_padding_mask bool [B, S], true = ignore that key; attn_mask bool [L, S] (true = not
 // allowed) or float [L, S] (added to the logits). Rows with every key masked give NaN, as PyTorch.
 #pragma once
+#include <torch/arg.h>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/linear.h>
@@ -33,9 +34,20 @@ struct KVCache {
   KVCache index_select(const torch::Tensor& index) const;
 };
 
+// MultiheadAttentionOptions(256, 8).dropout(0.1): torch.nn.MultiheadAttention's arguments.
+struct MultiheadAttentionOptions {
+  MultiheadAttentionOptions(int64_t embed_dim, int64_t num_heads) : embed_dim_(embed_dim), num_heads_(num_heads) {}
+  TORCH_ARG(int64_t, embed_dim);
+  TORCH_ARG(int64_t, num_heads);
+  TORCH_ARG(double, dropout) = 0.0;  // on the attention weights, in training
+  TORCH_ARG(bool, bias) = true;      // of the in and out projections
+};
+
 class MultiheadAttentionImpl : public torch::nn::Module {
  public:
-  MultiheadAttentionImpl(int64_t embed_dim, int64_t num_heads, double dropout = 0.0, bool bias = true);
+  explicit MultiheadAttentionImpl(const MultiheadAttentionOptions& options);
+  MultiheadAttentionImpl(int64_t embed_dim, int64_t num_heads, double dropout = 0.0)
+      : MultiheadAttentionImpl(MultiheadAttentionOptions(embed_dim, num_heads).dropout(dropout)) {}
 
   // query [B, L, E] -> projected, head-split and pre-scaled by 1/sqrt(d): [B, h, L, d].
   torch::Tensor project_q(const torch::Tensor& query) const;
@@ -47,9 +59,7 @@ class MultiheadAttentionImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& key, const torch::Tensor& value,
                         const torch::Tensor& key_padding_mask = {}, const torch::Tensor& attn_mask = {});
 
-  int64_t embed_dim() const { return embed_dim_; }
-  int64_t num_heads() const { return num_heads_; }
-
+  MultiheadAttentionOptions options;
   torch::Tensor in_proj_weight, in_proj_bias;
   torch::nn::Linear out_proj{nullptr};
 
@@ -58,8 +68,7 @@ class MultiheadAttentionImpl : public torch::nn::Module {
   torch::Tensor project(const torch::Tensor& x, int64_t part) const;
   torch::Tensor split_heads(const torch::Tensor& x) const;  // [B, N, E] -> [B, h, N, d]
 
-  int64_t embed_dim_, num_heads_, head_dim_;
-  double dropout_;
+  int64_t head_dim_;
 };
 TORCH_MODULE(MultiheadAttention);
 

@@ -54,24 +54,24 @@ struct AffineNormOptions {
 };
 class BN : public NormLayer {
  public:
-  explicit BN(const AffineNormOptions& o) : o_(o) {}
+  explicit BN(const AffineNormOptions& o) : options_(o) {}
   torch::nn::AnyModule make2d(int64_t channels) const override {
     return with_grad(torch::nn::AnyModule(torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(channels))),
-                     o_.requires_grad);
+                     options_.requires_grad);
   }
 
  private:
-  AffineNormOptions o_;
+  AffineNormOptions options_;
 };
 class LN : public NormLayer {
  public:
-  explicit LN(const AffineNormOptions& o) : o_(o) {}
+  explicit LN(const AffineNormOptions& o) : options_(o) {}
   torch::nn::AnyModule make2d(int64_t channels) const override {
-    return with_grad(torch::nn::AnyModule(ChannelLayerNorm(channels)), o_.requires_grad);
+    return with_grad(torch::nn::AnyModule(ChannelLayerNorm(channels)), options_.requires_grad);
   }
 
  private:
-  AffineNormOptions o_;
+  AffineNormOptions options_;
 };
 
 struct GNOptions {
@@ -85,18 +85,18 @@ struct GNOptions {
 };
 class GN : public NormLayer {
  public:
-  explicit GN(const GNOptions& o) : o_(o) {}
+  explicit GN(const GNOptions& o) : options_(o) {}
   torch::nn::AnyModule make2d(int64_t channels) const override {
-    if (channels % o_.num_groups != 0) {
+    if (channels % options_.num_groups != 0) {
       throw Error("GroupNorm: " + std::to_string(channels) + " channels are not divisible by num_groups " +
-                  std::to_string(o_.num_groups));
+                  std::to_string(options_.num_groups));
     }
-    return with_grad(torch::nn::AnyModule(torch::nn::GroupNorm(torch::nn::GroupNormOptions(o_.num_groups, channels))),
-                     o_.requires_grad);
+    return with_grad(torch::nn::AnyModule(torch::nn::GroupNorm(torch::nn::GroupNormOptions(options_.num_groups, channels))),
+                     options_.requires_grad);
   }
 
  private:
-  GNOptions o_;
+  GNOptions options_;
 };
 
 }  // namespace

@@ -35,10 +35,15 @@ struct LearnedPositionalEncodingOptions {
 };
 
 std::shared_ptr<PositionalEncoding> make_sine(const SinePositionalEncodingOptions& o) {
-  return PositionEmbeddingSine(o.num_feats, o.temperature, o.normalize, o.scale, o.eps).ptr();
+  return PositionEmbeddingSine(PositionEmbeddingSineOptions(o.num_feats)
+                                   .temperature(o.temperature)
+                                   .normalize(o.normalize)
+                                   .scale(o.scale)
+                                   .eps(o.eps))
+      .ptr();
 }
 std::shared_ptr<PositionalEncoding> make_learned(const LearnedPositionalEncodingOptions& o) {
-  return PositionEmbeddingLearned(o.num_feats, o.num_embed).ptr();
+  return PositionEmbeddingLearned(PositionEmbeddingLearnedOptions(o.num_feats).num_embed(o.num_embed)).ptr();
 }
 
 }  // namespace
@@ -48,9 +53,8 @@ DETSEQ_REGISTER_FACTORY(PositionalEncoding, SinePositionalEncodingOptions, "Sine
 DETSEQ_REGISTER_FACTORY(PositionalEncoding, LearnedPositionalEncodingOptions, "LearnedPositionalEncoding",
                         "learned row and column embedding tables (DETR's learned variant)", make_learned);
 
-PositionEmbeddingSineImpl::PositionEmbeddingSineImpl(int64_t num_feats, double temperature, bool normalize,
-                                                     double scale, double eps)
-    : num_feats_(num_feats), temperature_(temperature), scale_(scale), eps_(eps), normalize_(normalize) {
+PositionEmbeddingSineImpl::PositionEmbeddingSineImpl(const PositionEmbeddingSineOptions& o) : options(o) {
+  const int64_t num_feats = o.num_feats();
   if (num_feats <= 0 || num_feats % 2 != 0) {
     throw Error("PositionEmbeddingSine: num_feats must be a positive even number, got " + std::to_string(num_feats));
   }
@@ -61,14 +65,16 @@ torch::Tensor PositionEmbeddingSineImpl::forward(const torch::Tensor& mask) {
   const auto not_mask = mask.logical_not().to(torch::kFloat);
   auto y_embed = not_mask.cumsum(1);
   auto x_embed = not_mask.cumsum(2);
-  if (normalize_) {
+  const double eps = options.eps(), scale = options.scale();
+  if (options.normalize()) {
     using torch::indexing::Slice;
-    y_embed = y_embed / (y_embed.index({Slice(), Slice(-1, torch::indexing::None), Slice()}) + eps_) * scale_;
-    x_embed = x_embed / (x_embed.index({Slice(), Slice(), Slice(-1, torch::indexing::None)}) + eps_) * scale_;
+    y_embed = y_embed / (y_embed.index({Slice(), Slice(-1, torch::indexing::None), Slice()}) + eps) * scale;
+    x_embed = x_embed / (x_embed.index({Slice(), Slice(), Slice(-1, torch::indexing::None)}) + eps) * scale;
   }
   // Frequency of channel i: temperature^(2 * floor(i / 2) / num_feats).
-  auto dim_t = torch::arange(num_feats_, mask.options().dtype(torch::kFloat));
-  dim_t = torch::pow(temperature_, 2.0 * torch::div(dim_t, 2, "floor") / static_cast<double>(num_feats_));
+  const int64_t num_feats = options.num_feats();
+  auto dim_t = torch::arange(num_feats, mask.options().dtype(torch::kFloat));
+  dim_t = torch::pow(options.temperature(), 2.0 * torch::div(dim_t, 2, "floor") / static_cast<double>(num_feats));
   auto encode = [&](const torch::Tensor& embed) {
     auto pos = embed.unsqueeze(-1) / dim_t;  // [B, H, W, F]
     using torch::indexing::Slice;
@@ -79,7 +85,8 @@ torch::Tensor PositionEmbeddingSineImpl::forward(const torch::Tensor& mask) {
   return torch::cat({encode(y_embed), encode(x_embed)}, 3).permute({0, 3, 1, 2}).contiguous();
 }
 
-PositionEmbeddingLearnedImpl::PositionEmbeddingLearnedImpl(int64_t num_feats, int64_t num_embed) {
+PositionEmbeddingLearnedImpl::PositionEmbeddingLearnedImpl(const PositionEmbeddingLearnedOptions& o) : options(o) {
+  const int64_t num_feats = o.num_feats(), num_embed = o.num_embed();
   row_embed = register_module("row_embed", torch::nn::Embedding(num_embed, num_feats));
   col_embed = register_module("col_embed", torch::nn::Embedding(num_embed, num_feats));
   torch::nn::init::uniform_(row_embed->weight);

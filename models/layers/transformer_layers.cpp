@@ -11,6 +11,10 @@ torch::Tensor with_pos(const torch::Tensor& x, const torch::Tensor& pos) { retur
 
 torch::nn::LayerNorm layer_norm(int64_t d) { return torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})); }
 
+MultiheadAttentionOptions attention_options(const TransformerLayerOptions& o) {
+  return MultiheadAttentionOptions(o.d_model(), o.nhead()).dropout(o.dropout());
+}
+
 void check_activation(const std::shared_ptr<const Activation>& activation) {
   if (!activation) throw std::logic_error("transformer layer: no activation given");
 }
@@ -27,7 +31,7 @@ torch::Tensor causal_mask(int64_t new_len, int64_t past_len, const torch::Device
 
 TransformerEncoderLayerImpl::TransformerEncoderLayerImpl(const TransformerLayerOptions& o) : options(o) {
   check_activation(o.activation());
-  self_attn = register_module("self_attn", MultiheadAttention(o.d_model(), o.nhead(), o.dropout()));
+  self_attn = register_module("self_attn", MultiheadAttention(attention_options(o)));
   linear1 = register_module("linear1", torch::nn::Linear(o.d_model(), o.dim_feedforward()));
   linear2 = register_module("linear2", torch::nn::Linear(o.dim_feedforward(), o.d_model()));
   norm1 = register_module("norm1", layer_norm(o.d_model()));
@@ -61,8 +65,8 @@ torch::Tensor TransformerEncoderLayerImpl::forward(const torch::Tensor& src, con
 
 TransformerDecoderLayerImpl::TransformerDecoderLayerImpl(const TransformerLayerOptions& o) : options(o) {
   check_activation(o.activation());
-  self_attn = register_module("self_attn", MultiheadAttention(o.d_model(), o.nhead(), o.dropout()));
-  multihead_attn = register_module("multihead_attn", MultiheadAttention(o.d_model(), o.nhead(), o.dropout()));
+  self_attn = register_module("self_attn", MultiheadAttention(attention_options(o)));
+  multihead_attn = register_module("multihead_attn", MultiheadAttention(attention_options(o)));
   linear1 = register_module("linear1", torch::nn::Linear(o.d_model(), o.dim_feedforward()));
   linear2 = register_module("linear2", torch::nn::Linear(o.dim_feedforward(), o.d_model()));
   norm1 = register_module("norm1", layer_norm(o.d_model()));

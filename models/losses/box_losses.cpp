@@ -44,22 +44,22 @@ struct GIoUKernel {
 template <class Options, class Kernel>
 class BoxLoss : public Loss {
  public:
-  explicit BoxLoss(const Options& o) : o_(o) {}
-  double loss_weight() const override { return o_.loss_weight; }
+  explicit BoxLoss(const Options& o) : options_(o) {}
+  double loss_weight() const override { return options_.loss_weight; }
   torch::Tensor forward(const torch::Tensor& pred, const torch::Tensor& target,
                         std::optional<double> avg_factor) const override {
     check_boxes(Kernel::name, pred, target);
     const torch::Tensor per_item = Kernel::per_item(pred, target);
     if (avg_factor) {
-      check_no_sum_with_avg_factor(Kernel::name, o_.reduction);
-      return o_.loss_weight * per_item.sum() / *avg_factor;
+      check_no_sum_with_avg_factor(Kernel::name, options_.reduction);
+      return options_.loss_weight * per_item.sum() / *avg_factor;
     }
-    if (o_.reduction == "sum") return o_.loss_weight * per_item.sum();
-    return o_.loss_weight * per_item.mean();
+    if (options_.reduction == "sum") return options_.loss_weight * per_item.sum();
+    return options_.loss_weight * per_item.mean();
   }
 
  private:
-  Options o_;
+  Options options_;
 };
 using L1Loss = BoxLoss<L1LossOptions, L1Kernel>;
 using GIoULoss = BoxLoss<GIoULossOptions, GIoUKernel>;

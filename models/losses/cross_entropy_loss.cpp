@@ -28,22 +28,22 @@ struct CrossEntropyLossOptions {
 
 class CrossEntropyLoss : public Loss {
  public:
-  explicit CrossEntropyLoss(const CrossEntropyLossOptions& o) : o_(o) {
-    if (o_.use_sigmoid)
+  explicit CrossEntropyLoss(const CrossEntropyLossOptions& o) : options_(o) {
+    if (options_.use_sigmoid)
       throw ConfigError("use_sigmoid: true (sigmoid / focal classification) is not implemented; use false");
-    if (o_.class_weight.is_scalar()) {
-      uniform_weight_ = o_.class_weight.as<double>("class_weight");
-    } else if (o_.class_weight.is_sequence()) {
-      class_weight_ = o_.class_weight.as<std::vector<double>>("class_weight");
-    } else if (!o_.class_weight.is_null()) {
-      throw ConfigError(describe_location("class_weight", o_.class_weight) + ": expected a number or a list");
+    if (options_.class_weight.is_scalar()) {
+      uniform_weight_ = options_.class_weight.as<double>("class_weight");
+    } else if (options_.class_weight.is_sequence()) {
+      class_weight_ = options_.class_weight.as<std::vector<double>>("class_weight");
+    } else if (!options_.class_weight.is_null()) {
+      throw ConfigError(describe_location("class_weight", options_.class_weight) + ": expected a number or a list");
     }
     for (double w : class_weight_) {
       if (!(w >= 0)) throw ConfigError("class_weight: weights must be >= 0");
     }
     if (uniform_weight_ < 0) throw ConfigError("class_weight: weights must be >= 0");
   }
-  double loss_weight() const override { return o_.loss_weight; }
+  double loss_weight() const override { return options_.loss_weight; }
 
   torch::Tensor forward(const torch::Tensor& logits, const torch::Tensor& labels,
                         std::optional<double> avg_factor) const override {
@@ -55,23 +55,23 @@ class CrossEntropyLoss : public Loss {
                     std::to_string(c - 1) + " foreground classes (+ background)");
       weight.narrow(0, 0, c - 1).copy_(torch::tensor(class_weight_, logits.options()));
     }
-    weight[c - 1] = o_.bg_cls_weight;
+    weight[c - 1] = options_.bg_cls_weight;
     namespace F = torch::nn::functional;
     torch::Tensor loss;
     if (avg_factor) {
-      check_no_sum_with_avg_factor("CrossEntropyLoss", o_.reduction);
+      check_no_sum_with_avg_factor("CrossEntropyLoss", options_.reduction);
       loss = F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().weight(weight).reduction(torch::kSum)) /
              *avg_factor;
-    } else if (o_.reduction == "sum") {
+    } else if (options_.reduction == "sum") {
       loss = F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().weight(weight).reduction(torch::kSum));
     } else {
       loss = F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().weight(weight));
     }
-    return o_.loss_weight * loss;
+    return options_.loss_weight * loss;
   }
 
  private:
-  CrossEntropyLossOptions o_;
+  CrossEntropyLossOptions options_;
   double uniform_weight_ = 1.0;
   std::vector<double> class_weight_;
 };

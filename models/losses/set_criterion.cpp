@@ -6,11 +6,11 @@
 
 namespace detseq {
 
-SetCriterion::SetCriterion(const SetCriterionConfig& cfg, std::shared_ptr<const Matcher> matcher)
-    : cfg_(cfg), matcher_(std::move(matcher)) {
-  if (!cfg_.loss_cls) cfg_.loss_cls = build<Loss>(ComponentCfg::of("CrossEntropyLoss").with("bg_cls_weight", 0.1));
-  if (!cfg_.loss_bbox) cfg_.loss_bbox = build<Loss>(ComponentCfg::of("L1Loss").with("loss_weight", 5.0));
-  if (!cfg_.loss_iou) cfg_.loss_iou = build<Loss>(ComponentCfg::of("GIoULoss").with("loss_weight", 2.0));
+SetCriterion::SetCriterion(const SetCriterionOptions& cfg, std::shared_ptr<const Matcher> matcher)
+    : options_(cfg), matcher_(std::move(matcher)) {
+  if (!options_.loss_cls) options_.loss_cls = build<Loss>(ComponentCfg::of("CrossEntropyLoss").with("bg_cls_weight", 0.1));
+  if (!options_.loss_bbox) options_.loss_bbox = build<Loss>(ComponentCfg::of("L1Loss").with("loss_weight", 5.0));
+  if (!options_.loss_iou) options_.loss_iou = build<Loss>(ComponentCfg::of("GIoULoss").with("loss_weight", 2.0));
 }
 
 double SetCriterion::normaliser(const std::vector<SetTarget>& targets, const torch::Device& device) {
@@ -24,12 +24,12 @@ double SetCriterion::normaliser(const std::vector<SetTarget>& targets, const tor
 LossDict SetCriterion::layer_losses(const torch::Tensor& logits, const torch::Tensor& boxes,
                                     const std::vector<SetTarget>& targets, double num_boxes) const {
   const int64_t b = logits.size(0), q = logits.size(1), c1 = logits.size(2);
-  if (c1 != cfg_.num_classes + 1 || static_cast<int64_t>(targets.size()) != b) {
-    throw Error("SetCriterion: logits " + c10::str(logits.sizes()) + " do not fit " + std::to_string(cfg_.num_classes) +
+  if (c1 != options_.num_classes + 1 || static_cast<int64_t>(targets.size()) != b) {
+    throw Error("SetCriterion: logits " + c10::str(logits.sizes()) + " do not fit " + std::to_string(options_.num_classes) +
                 " classes + no-object and " + std::to_string(targets.size()) + " targets");
   }
   const auto dev = logits.device();
-  auto target_classes = torch::full({b, q}, cfg_.num_classes, torch::TensorOptions().dtype(torch::kLong).device(dev));
+  auto target_classes = torch::full({b, q}, options_.num_classes, torch::TensorOptions().dtype(torch::kLong).device(dev));
   std::vector<torch::Tensor> src_boxes, tgt_boxes;
   for (int64_t i = 0; i < b; ++i) {
     const auto& t = targets[i];
@@ -42,7 +42,7 @@ LossDict SetCriterion::layer_losses(const torch::Tensor& logits, const torch::Te
     tgt_boxes.push_back(t.boxes.index_select(0, ti).to(boxes.dtype()));
   }
   LossDict out;
-  out["loss_cls"] = cfg_.loss_cls->forward(logits.reshape({b * q, c1}), target_classes.reshape({b * q}));
+  out["loss_cls"] = options_.loss_cls->forward(logits.reshape({b * q, c1}), target_classes.reshape({b * q}));
   if (src_boxes.empty()) {
     // Still part of the graph so every parameter gets a (zero) gradient.
     out["loss_bbox"] = boxes.sum() * 0.0;
@@ -50,8 +50,8 @@ LossDict SetCriterion::layer_losses(const torch::Tensor& logits, const torch::Te
     return out;
   }
   auto src = torch::cat(src_boxes), tgt = torch::cat(tgt_boxes);
-  out["loss_bbox"] = cfg_.loss_bbox->forward(src, tgt, num_boxes);
-  out["loss_iou"] = cfg_.loss_iou->forward(box_ops::cxcywh_to_xyxy(src), box_ops::cxcywh_to_xyxy(tgt), num_boxes);
+  out["loss_bbox"] = options_.loss_bbox->forward(src, tgt, num_boxes);
+  out["loss_iou"] = options_.loss_iou->forward(box_ops::cxcywh_to_xyxy(src), box_ops::cxcywh_to_xyxy(tgt), num_boxes);
   return out;
 }
 

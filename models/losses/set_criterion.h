@@ -21,7 +21,7 @@ struct SetTarget {
   torch::Tensor boxes;   // float [T, 4] cxcywh normalised to [0, 1] by the (unpadded) image size
 };
 
-struct SetCriterionConfig {
+struct SetCriterionOptions {
   int64_t num_classes = 80;
   // Unset: DETR's CrossEntropyLoss {bg_cls_weight: 0.1}, L1Loss {loss_weight: 5}, GIoULoss {loss_weight: 2}.
   std::shared_ptr<const Loss> loss_cls, loss_bbox, loss_iou;
@@ -29,7 +29,7 @@ struct SetCriterionConfig {
 
 class SetCriterion {
  public:
-  SetCriterion(const SetCriterionConfig& cfg, std::shared_ptr<const Matcher> matcher);
+  SetCriterion(const SetCriterionOptions& cfg, std::shared_ptr<const Matcher> matcher);
   // logits [L, B, Q, C+1], boxes [L, B, Q, 4] (sigmoid cxcywh): every decoder layer, last = final.
   LossDict operator()(const torch::Tensor& logits, const torch::Tensor& boxes,
                       const std::vector<SetTarget>& targets) const;
@@ -40,7 +40,7 @@ class SetCriterion {
   static double normaliser(const std::vector<SetTarget>& targets, const torch::Device& device);
 
  private:
-  SetCriterionConfig cfg_;
+  SetCriterionOptions options_;
   std::shared_ptr<const Matcher> matcher_;
 };
 

@@ -44,12 +44,12 @@ DecodeResult TokenwiseDecoding::decode(SequenceStepper& model, const torch::Tens
 torch::Tensor GreedyDecoding::select(const torch::Tensor& logits, torch::Generator&) const { return logits.argmax(-1); }
 
 SamplingDecoding::SamplingDecoding(const SamplingDecodingOptions& options)
-    : o_(options), rule_(sampling::parse_top_p_rule(options.top_p_rule)) {
+    : options_(options), rule_(sampling::parse_top_p_rule(options.top_p_rule)) {
 }
 
 torch::Tensor SamplingDecoding::filtered(const torch::Tensor& logits) const {
-  auto scaled = logits.to(torch::kFloat32) / o_.temperature;
-  return sampling::top_p_filter(sampling::top_k_filter(scaled, o_.top_k), o_.top_p, rule_);
+  auto scaled = logits.to(torch::kFloat32) / options_.temperature;
+  return sampling::top_p_filter(sampling::top_k_filter(scaled, options_.top_k), options_.top_p, rule_);
 }
 
 torch::Tensor SamplingDecoding::select(const torch::Tensor& logits, torch::Generator& generator) const {
@@ -58,12 +58,12 @@ torch::Tensor SamplingDecoding::select(const torch::Tensor& logits, torch::Gener
   return torch::multinomial(probs, 1, false, generator).squeeze(1);
 }
 
-BeamSearchDecoding::BeamSearchDecoding(const BeamSearchDecodingOptions& options) : o_(options) {
+BeamSearchDecoding::BeamSearchDecoding(const BeamSearchDecodingOptions& options) : options_(options) {
 }
 
 DecodeResult BeamSearchDecoding::decode(SequenceStepper& model, const torch::Tensor& prompt, int64_t max_len,
                                         const TokenConstraints& c, uint64_t) const {
-  const int64_t batch = prompt.size(0), k = o_.beam_size;
+  const int64_t batch = prompt.size(0), k = options_.beam_size;
   const auto device = prompt.device();
   auto rows = torch::arange(batch, torch::dtype(torch::kInt64).device(device)).repeat_interleave(k);
   model.reorder(rows);

@@ -65,7 +65,7 @@ class SamplingDecoding : public TokenwiseDecoding {
   torch::Tensor select(const torch::Tensor& logits, torch::Generator& generator) const override;
 
  private:
-  SamplingDecodingOptions o_;
+  SamplingDecodingOptions options_;
   sampling::TopPRule rule_;
 };
 
@@ -76,7 +76,7 @@ class BeamSearchDecoding : public Decoding {
                       const TokenConstraints& constraints, uint64_t seed) const override;
 
  private:
-  BeamSearchDecodingOptions o_;
+  BeamSearchDecodingOptions options_;
 };
 
 // Masks the logits of tokens not allowed at step t (from the first generated token) with -inf.

@@ -32,14 +32,14 @@ int64_t corrupt(const std::string& mode, int64_t real, int64_t fake, std::pair<i
 
 }  // namespace
 
-Pix2SeqSequenceBuilder::Pix2SeqSequenceBuilder(const Pix2SeqSequenceOptions& options) : o_(options) {
-  if (std::find(kCorruptions.begin(), kCorruptions.end(), o_.class_corruption) == kCorruptions.end()) {
-    throw ConfigError("Pix2SeqSequenceBuilder: unknown class_corruption '" + o_.class_corruption + "'" +
-                      did_you_mean(o_.class_corruption, kCorruptions) + " (one of " + join(kCorruptions, ", ") + ")");
+Pix2SeqSequenceBuilder::Pix2SeqSequenceBuilder(const Pix2SeqSequenceOptions& options) : options_(options) {
+  if (std::find(kCorruptions.begin(), kCorruptions.end(), options_.class_corruption) == kCorruptions.end()) {
+    throw ConfigError("Pix2SeqSequenceBuilder: unknown class_corruption '" + options_.class_corruption + "'" +
+                      did_you_mean(options_.class_corruption, kCorruptions) + " (one of " + join(kCorruptions, ", ") + ")");
   }
-  if (std::find(kObjectOrders.begin(), kObjectOrders.end(), o_.object_order) == kObjectOrders.end()) {
-    throw ConfigError("Pix2SeqSequenceBuilder: unknown object_order '" + o_.object_order + "'" +
-                      did_you_mean(o_.object_order, kObjectOrders) + " (one of " + join(kObjectOrders, ", ") + ")");
+  if (std::find(kObjectOrders.begin(), kObjectOrders.end(), options_.object_order) == kObjectOrders.end()) {
+    throw ConfigError("Pix2SeqSequenceBuilder: unknown object_order '" + options_.object_order + "'" +
+                      did_you_mean(options_.object_order, kObjectOrders) + " (one of " + join(kObjectOrders, ", ") + ")");
   }
 }
 
@@ -50,7 +50,7 @@ TrainSequences Pix2SeqSequenceBuilder::build(const std::vector<Instances>& insta
   if (static_cast<int64_t>(seeds.size()) != batch) throw Error("sequence builder: one seed per image is required");
   auto input = torch::full({batch, length}, tok.pad_token(), torch::kInt64);
   auto target = torch::full({batch, length}, tok.pad_token(), torch::kInt64);
-  auto weight = torch::full({batch, length}, o_.end_weight, torch::kFloat32);
+  auto weight = torch::full({batch, length}, options_.end_weight, torch::kFloat32);
   auto noise = torch::zeros({batch, length}, torch::kBool);
   auto in_a = input.accessor<int64_t, 2>();
   auto tg_a = target.accessor<int64_t, 2>();
@@ -62,9 +62,9 @@ TrainSequences Pix2SeqSequenceBuilder::build(const std::vector<Instances>& insta
     const Instances inst = instances[static_cast<size_t>(b)].targets();
     std::vector<int64_t> order(static_cast<size_t>(inst.size()));
     for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
-    if (o_.object_order == "random") {
+    if (options_.object_order == "random") {
       for (int64_t i = static_cast<int64_t>(order.size()) - 1; i > 0; --i) std::swap(order[i], order[uniform_int(rng, 0, i)]);
-    } else if (o_.object_order != "none" && !order.empty()) {
+    } else if (options_.object_order != "none" && !order.empty()) {
       // A fixed order gives each image one target sequence: easier to learn early, less robust
       // than random order at convergence (Pix2Seq paper, ablation on object ordering).
       auto u = tok.normalise(inst.boxes, height, width).contiguous();
@@ -72,11 +72,11 @@ TrainSequences Pix2SeqSequenceBuilder::build(const std::vector<Instances>& insta
       std::vector<double> key(order.size());
       for (size_t i = 0; i < order.size(); ++i) {
         const double x0 = ua[i][0], y0 = ua[i][1], x1 = ua[i][2], y1 = ua[i][3];
-        key[i] = o_.object_order == "area" ? -(x1 - x0) * (y1 - y0) : x0 * x0 + y0 * y0;
+        key[i] = options_.object_order == "area" ? -(x1 - x0) * (y1 - y0) : x0 * x0 + y0 * y0;
       }
       std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return key[a] < key[b]; });
     }
-    if (static_cast<int64_t>(order.size()) > o_.max_objects) order.resize(static_cast<size_t>(o_.max_objects));
+    if (static_cast<int64_t>(order.size()) > options_.max_objects) order.resize(static_cast<size_t>(options_.max_objects));
     const int64_t n_real = static_cast<int64_t>(order.size());
 
     std::vector<box_noise::Box> unit;
@@ -91,8 +91,8 @@ TrainSequences Pix2SeqSequenceBuilder::build(const std::vector<Instances>& insta
         classes.push_back(tok.class_token(labels[i].item<int64_t>()));
       }
     }
-    if (o_.noise_objects) {
-      auto extra = box_noise::make_noise(unit, static_cast<int>(o_.max_objects - n_real), rng);
+    if (options_.noise_objects) {
+      auto extra = box_noise::make_noise(unit, static_cast<int>(options_.max_objects - n_real), rng);
       for (const auto& box : extra.boxes) {
         unit.push_back(box);
         classes.push_back(tok.noise_token());
@@ -117,15 +117,15 @@ TrainSequences Pix2SeqSequenceBuilder::build(const std::vector<Instances>& insta
       const int64_t base = i * Tokenizer::kTokensPerObject;
       for (int k = 0; k < 4; ++k) {
         tg_a[b][base + k] = ca[i][k];
-        w_a[b][base + k] = static_cast<float>(is_noise ? o_.noise_coord_weight : o_.coord_weight);
+        w_a[b][base + k] = static_cast<float>(is_noise ? options_.noise_coord_weight : options_.coord_weight);
         n_a[b][base + k] = is_noise;
       }
       tg_a[b][base + 4] = classes[static_cast<size_t>(i)];
-      w_a[b][base + 4] = static_cast<float>(is_noise ? o_.noise_class_weight : o_.class_weight);
+      w_a[b][base + 4] = static_cast<float>(is_noise ? options_.noise_class_weight : options_.class_weight);
       n_a[b][base + 4] = is_noise;
       // Decoder input is the target shifted right by one, with a corrupted class token.
       const int64_t corrupted =
-          corrupt(o_.class_corruption, classes[static_cast<size_t>(i)], tok.noise_token(), tok.random_class_range(), rng);
+          corrupt(options_.class_corruption, classes[static_cast<size_t>(i)], tok.noise_token(), tok.random_class_range(), rng);
       for (int k = 0; k < 4; ++k)
         if (base + k + 1 < length) in_a[b][base + k + 1] = ca[i][k];
       if (base + 5 < length) in_a[b][base + 5] = corrupted;
@@ -138,7 +138,7 @@ TrainSequences Pix2SeqSequenceBuilder::build(const std::vector<Instances>& insta
 torch::Tensor Pix2SeqSequenceBuilder::reduce_loss(const torch::Tensor& token_ce, const TrainSequences& seqs) const {
   auto w = seqs.weight.to(token_ce.device(), token_ce.scalar_type());
   auto numerator = (token_ce * w).sum();
-  auto denominator = o_.normalize == "weight_sum" ? w.sum() : (w > 0).sum().to(token_ce.scalar_type());
+  auto denominator = options_.normalize == "weight_sum" ? w.sum() : (w > 0).sum().to(token_ce.scalar_type());
   return numerator / denominator.clamp_min(1e-6);
 }
 

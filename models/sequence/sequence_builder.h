@@ -45,11 +45,11 @@ class Pix2SeqSequenceBuilder : public SequenceBuilder {
   TrainSequences build(const std::vector<Instances>& instances, int64_t height, int64_t width,
                        const Tokenizer& tokenizer, const std::vector<uint64_t>& seeds) const override;
   torch::Tensor reduce_loss(const torch::Tensor& token_ce, const TrainSequences& seqs) const override;
-  int64_t max_objects() const override { return o_.max_objects; }
-  int64_t length() const { return o_.max_objects * Tokenizer::kTokensPerObject; }
+  int64_t max_objects() const override { return options_.max_objects; }
+  int64_t length() const { return options_.max_objects * Tokenizer::kTokensPerObject; }
 
  private:
-  Pix2SeqSequenceOptions o_;
+  Pix2SeqSequenceOptions options_;
 };
 
 }  // namespace detseq

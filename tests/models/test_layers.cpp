@@ -60,7 +60,7 @@ TEST(FrozenBatchNorm, MatchesHandComputedAffine) {
 
 TEST(PositionEmbeddingSine, HandComputedSinglePixelRow) {
   // 1 x 1 x 2 map, no padding, num_feats 2: x positions 1/2 and 2/2 (times 2π); y is 1 everywhere.
-  PositionEmbeddingSine pe(2, 10000.0, true);
+  PositionEmbeddingSine pe(PositionEmbeddingSineOptions(2).temperature(10000.0).normalize(true));
   auto out = pe(torch::zeros({1, 1, 2}, torch::kBool));
   ASSERT_EQ(out.sizes(), (std::vector<int64_t>{1, 4, 1, 2}));
   const double s = 2 * M_PI, eps = 1e-6;
@@ -87,7 +87,7 @@ TEST_F(LayersReference, SineMatchesPyTorch) {
 }
 
 TEST(PositionEmbeddingLearned, ColumnsThenRows) {
-  PositionEmbeddingLearned pe(3, 10);
+  PositionEmbeddingLearned pe(PositionEmbeddingLearnedOptions(3).num_embed(10));
   auto out = pe(torch::zeros({2, 4, 5}, torch::kBool));
   ASSERT_EQ(out.sizes(), (std::vector<int64_t>{2, 6, 4, 5}));
   EXPECT_TRUE(out[1][0].select(1, 3).allclose(pe->col_embed->weight[3][0].expand({4})));  // x = 3

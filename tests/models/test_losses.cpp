@@ -13,7 +13,7 @@ using namespace detseq;
 namespace {
 
 SetCriterion make_criterion(int64_t num_classes) {
-  SetCriterionConfig cfg;
+  SetCriterionOptions cfg;
   cfg.num_classes = num_classes;
   return SetCriterion(cfg, std::make_shared<HungarianMatcher>());
 }
@@ -161,7 +161,7 @@ TEST(LossFamily, DETRHeadBuildsItsLossesFromTheConfig) {
   auto logits = torch::randn({1, 1, 3, 3});
   auto boxes = torch::rand({1, 1, 3, 4}).clamp(0.2, 0.8);
   SetTarget t{torch::tensor({1}, torch::kLong), torch::tensor({{0.4f, 0.5f, 0.3f, 0.2f}})};
-  SetCriterionConfig cfg;
+  SetCriterionOptions cfg;
   cfg.num_classes = 2;
   cfg.loss_cls = make_loss(
       "{type: CrossEntropyLoss, bg_cls_weight: 0.1, use_sigmoid: false, loss_weight: 1.0, "
