@@ -44,6 +44,9 @@ class Reader {
   bool done() const { return pos_ == data_.size(); }
   void read(void* into, size_t bytes) {
     if (data_.size() - pos_ < bytes) throw Error("gather_detections: truncated data from another rank");
+    // An image without detections reads into an empty tensor, whose data pointer is null:
+    // memcpy(nullptr, ..., 0) is undefined behaviour (UBSan), so copy nothing instead.
+    if (bytes == 0) return;
     std::memcpy(into, data_.data() + pos_, bytes);
     pos_ += bytes;
   }
