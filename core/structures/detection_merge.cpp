@@ -7,6 +7,7 @@
 #include <map>
 #include <numeric>
 
+#include "core/evaluation/bbox_overlaps.h"
 #include "core/interfaces/box_merge.h"
 #include "core/util/error.h"
 
@@ -21,14 +22,7 @@ struct Candidate {
   int64_t label;
 };
 
-double iou(const Box& a, const Box& b) {
-  const double iw = std::max(0.0, std::min(a[2], b[2]) - std::max(a[0], b[0]));
-  const double ih = std::max(0.0, std::min(a[3], b[3]) - std::max(a[1], b[1]));
-  const double inter = iw * ih;
-  const double uni = std::max(0.0, a[2] - a[0]) * std::max(0.0, a[3] - a[1]) +
-                     std::max(0.0, b[2] - b[0]) * std::max(0.0, b[3] - b[1]) - inter;
-  return uni > 0 ? inter / uni : 0.0;
-}
+double iou(const Box& a, const Box& b) { return coco::bbox_overlap_xyxy(a, b); }  // mmdet's rule, shared
 
 // Every prediction's boxes in view order, checked to be one image's.
 std::vector<Candidate> candidates(const std::vector<Detections>& predictions, double skip_below) {

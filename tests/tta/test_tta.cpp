@@ -107,15 +107,10 @@ TEST(TestTimeAug, BadStagesAndLaterStepsAreErrors) {
   }
 }
 
+Batch flip_batch();
+
 TEST(Collate, BatchesTheJthViewsOfAllImages) {
-  std::vector<Sample> samples;
-  for (int64_t id : {1, 2}) {
-    Sample s = box_sample(id);
-    Rng rng(1);
-    ASSERT_TRUE(pipeline(kScalesAndFlips).apply(s, rng));
-    samples.push_back(std::move(s));
-  }
-  const Batch batch = collate(samples);
+  const Batch batch = flip_batch();
   ASSERT_EQ(batch.views.size(), 4u);
   EXPECT_EQ(batch.images.sizes(), (torch::IntArrayRef{2, 3, 40, 60}));  // view 0
   for (size_t v = 0; v < 4; ++v) {
